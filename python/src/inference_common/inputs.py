@@ -1,0 +1,153 @@
+"""Request bodies and their fields: decoded and checked, or a clear :class:`InvalidInput`.
+
+Bodies are JSON objects whatever the Content-Type: KServe hands ``predict`` raw bytes when
+a client sends curl's default ``application/x-www-form-urlencoded``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Mapping
+
+from .errors import InvalidInput
+from .wikis import is_wikipedia_language
+
+MAX_REV_ID = 10**12  # MediaWiki ids are far below this; anything above is absurd.
+MAX_TITLE_BYTES = 255  # MediaWiki's limit on a page title, in UTF-8 bytes.
+# Characters MediaWiki forbids in titles; "|" would also split one API lookup into several.
+FORBIDDEN_TITLE_CHARACTERS = frozenset("#<>[]|{}")
+
+
+def _kind(value: Any) -> str:
+    """The JSON name of a value's type, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return type(value).__name__
+
+
+def decode_body(payload: Any) -> dict[str, Any]:
+    """The request body as a JSON object (dict), from KServe's decoded dict or raw bytes."""
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        try:
+            payload = bytes(payload).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput("request body is not UTF-8 text") from None
+    if isinstance(payload, str):
+        if not payload.strip():
+            raise InvalidInput("request body is empty; send a JSON object")
+        try:
+            payload = json.loads(payload)
+        except RecursionError:
+            raise InvalidInput("request body is nested too deeply") from None
+        except ValueError as error:
+            raise InvalidInput(f"request body is not valid JSON: {error}") from None
+    if not isinstance(payload, dict):
+        raise InvalidInput(f"request body must be a JSON object, got {_kind(payload)}")
+    return payload
+
+
+def require_int(
+    body: Mapping[str, Any], field: str, *, minimum: int = 1, maximum: int = MAX_REV_ID
+) -> int:
+    """An integer field (booleans, floats and strings are refused)."""
+    if field not in body:
+        raise InvalidInput(f"missing field {field!r}")
+    value = body[field]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{field} must be an integer, got {_kind(value)}")
+    if not minimum <= value <= maximum:
+        raise InvalidInput(f"{field} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def require_rev_id(body: Mapping[str, Any], field: str = "rev_id") -> int:
+    """A revision id: a positive integer."""
+    return require_int(body, field)
+
+
+def optional_int(body: Mapping[str, Any], field: str, default: int | None = None) -> int | None:
+    if body.get(field) is None:
+        return default
+    return require_int(body, field)
+
+
+def optional_bool(body: Mapping[str, Any], field: str, default: bool = False) -> bool:
+    value = body.get(field, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field} must be true or false, got {_kind(value)}")
+    return value
+
+
+def optional_float(
+    body: Mapping[str, Any],
+    field: str,
+    default: float,
+    *,
+    minimum: float = -math.inf,
+    maximum: float = math.inf,
+) -> float:
+    value = body.get(field, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInput(f"{field} must be a number, got {_kind(value)}")
+    if not (math.isfinite(value) and minimum <= value <= maximum):
+        raise InvalidInput(f"{field} must be a number in [{minimum}, {maximum}], got {value}")
+    return float(value)
+
+
+def require_str(body: Mapping[str, Any], field: str, *, max_length: int = 1000) -> str:
+    if field not in body or body[field] is None:
+        raise InvalidInput(f"missing field {field!r}")
+    value = body[field]
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string, got {_kind(value)}")
+    if not value.strip():
+        raise InvalidInput(f"{field} must not be empty")
+    if len(value) > max_length:
+        raise InvalidInput(f"{field} is longer than {max_length} characters")
+    return value
+
+
+def require_lang(body: Mapping[str, Any], field: str = "lang") -> str:
+    """A Wikipedia language code such as ``en`` (never a host, URL or wiki id)."""
+    lang = require_str(body, field, max_length=40)
+    if is_wikipedia_language(lang):
+        return lang
+    if lang.endswith("wiki") and is_wikipedia_language(lang[: -len("wiki")].replace("_", "-")):
+        raise InvalidInput(
+            f"{field} must be a language code such as 'en', not a wiki id ({lang[:40]!r})"
+        )
+    raise InvalidInput(f"{field} is not a Wikipedia language code: {lang[:40]!r}")
+
+
+def validate_title(title: str, field: str = "page_title") -> str:
+    """A page title as MediaWiki accepts it; underscores become spaces."""
+    bad = sorted(set(title) & FORBIDDEN_TITLE_CHARACTERS)
+    if bad:
+        raise InvalidInput(f"{field} contains characters MediaWiki forbids: {''.join(bad)}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in title):
+        raise InvalidInput(f"{field} contains control characters")
+    normalized = " ".join(title.replace("_", " ").split())
+    if not normalized:
+        raise InvalidInput(f"{field} must not be empty")
+    if len(normalized.encode("utf-8")) > MAX_TITLE_BYTES:
+        raise InvalidInput(f"{field} is longer than {MAX_TITLE_BYTES} bytes")
+    return normalized
+
+
+def require_title(body: Mapping[str, Any], field: str = "page_title") -> str:
+    return validate_title(require_str(body, field, max_length=MAX_TITLE_BYTES * 4), field)

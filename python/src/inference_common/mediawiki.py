@@ -1,0 +1,416 @@
+"""The async MediaWiki Action API client shared by every server.
+
+- one :class:`aiohttp.ClientSession` per client (one client per server process), created
+  lazily inside the running event loop and closed at shutdown;
+- a User-Agent per Wikimedia's policy (``name/version (contact) lib/version``);
+- bounded retries with backoff for transient failures (connection errors, 5xx, 429 with
+  ``Retry-After``, API errors ``maxlag``, ``ratelimited``, ``readonly``), then a clear
+  :class:`UpstreamUnavailable` / :class:`UpstreamError` / :class:`UpstreamTimeout`;
+- an optional Host header (the internal-endpoint pattern: one gateway URL, the wiki chosen
+  by Host) that is sent only to that endpoint, never to another host;
+- continuation, and lookups of revisions, users and pages that classify ``badrevids``,
+  missing pages and deleted text into the error hierarchy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Iterable, Mapping, Sequence
+
+import aiohttp
+
+from . import __version__
+from .errors import (
+    ModelServerError,
+    PageNotFound,
+    RevisionNotFound,
+    TextDeleted,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from .settings import ServerSettings
+
+logger = logging.getLogger(__name__)
+
+# API error codes worth retrying: the wiki asked us to slow down or is briefly read-only.
+TRANSIENT_API_ERRORS = frozenset({"maxlag", "ratelimited", "readonly", "internal_api_error_DBQueryError"})
+TRANSIENT_HTTP_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The API accepts at most 50 values per multi-value parameter for ordinary clients.
+MAX_IDS_PER_REQUEST = 50
+REVISION_PROPS = "ids|timestamp|user|userid|comment|size|flags|content|contentmodel|sha1"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one wiki's API is reached: a URL, and the Host header to send there (if any)."""
+
+    api_url: str
+    host_header: str | None = None
+    public_host: str = ""
+
+    @property
+    def wiki_host(self) -> str:
+        """The wiki's public host name, e.g. ``en.wikipedia.org``."""
+        return self.public_host or self.host_header or ""
+
+
+def endpoint_for(settings: ServerSettings, wiki_host: str) -> Endpoint:
+    """The endpoint of the wiki at ``wiki_host``: ``WIKI_URL`` with a Host header when set
+    (an internal gateway), else the public ``https://{wiki_host}``."""
+    if settings.wiki_url is not None:
+        base = str(settings.wiki_url).rstrip("/")
+        return Endpoint(base + settings.wiki_api_path, wiki_host, wiki_host)
+    return Endpoint(f"https://{wiki_host}{settings.wiki_api_path}", None, wiki_host)
+
+
+def user_agent(settings: ServerSettings) -> str:
+    return f"{settings.user_agent} inference-common/{__version__} aiohttp/{aiohttp.__version__}"
+
+
+class MediaWikiClient:
+    """Async access to MediaWiki Action APIs. Safe to share between concurrent requests:
+    it holds no per-request state."""
+
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        timeout: float = 10.0,
+        connect_timeout: float = 3.0,
+        retries: int = 2,
+        max_retry_after: float = 5.0,
+        backoff: float = 0.2,
+    ) -> None:
+        self._user_agent = user_agent
+        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
+        self._retries = retries
+        self._max_retry_after = max_retry_after
+        self._backoff = backoff
+        self._session: aiohttp.ClientSession | None = None
+
+    @classmethod
+    def from_settings(cls, settings: ServerSettings) -> "MediaWikiClient":
+        return cls(
+            user_agent=user_agent(settings),
+            timeout=settings.http_timeout,
+            connect_timeout=settings.http_connect_timeout,
+            retries=settings.http_retries,
+            max_retry_after=settings.http_max_retry_after,
+        )
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout,
+                headers={"User-Agent": self._user_agent},
+                connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
+                raise_for_status=False,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    # -- one call -------------------------------------------------------------------
+
+    async def call(self, endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:
+        """One API call (POST, so long id lists fit), retried while the failure is transient.
+
+        Returns the decoded JSON; API errors that are not transient raise
+        :class:`UpstreamError` naming the API's error code.
+        """
+        data = {"format": "json", "formatversion": "2", **_encode_params(params)}
+        attempt = 0
+        while True:
+            try:
+                return await self._call_once(endpoint, data)
+            except _Transient as transient:
+                if attempt >= self._retries:
+                    raise transient.final from None
+                delay = transient.retry_after
+                if delay is None:
+                    delay = self._backoff * (2**attempt) * (1 + random.random() / 2)
+                if delay > self._max_retry_after:
+                    raise transient.final from None
+                logger.info(
+                    "MediaWiki %s: %s; retry %d in %.2fs",
+                    endpoint.wiki_host or endpoint.api_url,
+                    transient.final.message,
+                    attempt + 1,
+                    delay,
+                )
+                attempt += 1
+                await asyncio.sleep(delay)
+
+    async def _call_once(self, endpoint: Endpoint, data: dict[str, str]) -> dict[str, Any]:
+        where = endpoint.wiki_host or endpoint.api_url
+        headers = {"Host": endpoint.host_header} if endpoint.host_header else None
+        session = self._get_session()
+        try:
+            async with session.post(
+                endpoint.api_url, data=data, headers=headers, allow_redirects=False
+            ) as response:
+                body = await response.read()
+                status = response.status
+                retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+        except asyncio.TimeoutError:
+            raise _Transient(UpstreamTimeout(f"MediaWiki ({where}) did not answer in time"))
+        except aiohttp.ClientConnectionError as error:
+            raise _Transient(UpstreamUnavailable(f"MediaWiki ({where}) unreachable: {error}"))
+        except aiohttp.ClientError as error:
+            raise _Transient(UpstreamError(f"MediaWiki ({where}) request failed: {error}"))
+
+        if status in TRANSIENT_HTTP_STATUSES:
+            final: ModelServerError = (
+                UpstreamUnavailable(f"MediaWiki ({where}) asked to back off (HTTP 429)")
+                if status == 429
+                else UpstreamError(f"MediaWiki ({where}) answered HTTP {status}")
+            )
+            raise _Transient(final, retry_after)
+        if status != 200:
+            raise UpstreamError(f"MediaWiki ({where}) answered HTTP {status}")
+        try:
+            document = json.loads(body)
+        except ValueError:
+            raise UpstreamError(f"MediaWiki ({where}) answered malformed JSON") from None
+        if not isinstance(document, dict):
+            raise UpstreamError(f"MediaWiki ({where}) answered JSON that is not an object")
+        error = document.get("error")
+        if isinstance(error, dict):
+            code = str(error.get("code", "unknown"))
+            info = str(error.get("info", ""))[:300]
+            if code in TRANSIENT_API_ERRORS:
+                lag_wait = retry_after if retry_after is not None else None
+                raise _Transient(
+                    UpstreamUnavailable(f"MediaWiki ({where}) is unavailable: {code}: {info}"),
+                    lag_wait,
+                )
+            raise UpstreamError(f"MediaWiki ({where}) API error {code}: {info}")
+        return document
+
+    # -- continuation ---------------------------------------------------------------
+
+    async def query_pages(
+        self, endpoint: Endpoint, params: Mapping[str, Any], *, max_calls: int = 20
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield each response of an ``action=query`` call, following ``continue``."""
+        continuation: dict[str, Any] = {}
+        for _ in range(max_calls):
+            document = await self.call(endpoint, {"action": "query", **params, **continuation})
+            yield document
+            next_continuation = document.get("continue")
+            if not isinstance(next_continuation, dict):
+                return
+            continuation = next_continuation
+        raise UpstreamError(f"MediaWiki query did not finish in {max_calls} continuations")
+
+    async def query(
+        self, endpoint: Endpoint, params: Mapping[str, Any], *, max_calls: int = 20
+    ) -> dict[str, Any]:
+        """An ``action=query`` call with all its continuations merged into one ``query``."""
+        merged: dict[str, Any] = {}
+        async for document in self.query_pages(endpoint, params, max_calls=max_calls):
+            query = document.get("query", {})
+            if not isinstance(query, dict):
+                raise UpstreamError("MediaWiki answered a query without a 'query' object")
+            _merge_query(merged, query)
+        return merged
+
+    # -- lookups --------------------------------------------------------------------
+
+    async def revisions(
+        self,
+        endpoint: Endpoint,
+        rev_ids: Iterable[int],
+        *,
+        props: str = REVISION_PROPS,
+    ) -> dict[int, dict[str, Any] | ModelServerError]:
+        """Revisions by id, fetched in as few calls as the API allows (50 ids a call, run
+        concurrently). Each id maps to its revision (with its page's ``pageid``,
+        ``title`` and ``ns`` added) or to the error that says why it is unavailable."""
+        ids = list(dict.fromkeys(rev_ids))
+        chunks = [ids[i : i + MAX_IDS_PER_REQUEST] for i in range(0, len(ids), MAX_IDS_PER_REQUEST)]
+        results = await asyncio.gather(
+            *(self._revision_chunk(endpoint, chunk, props) for chunk in chunks)
+        )
+        found: dict[int, dict[str, Any] | ModelServerError] = {}
+        for result in results:
+            found.update(result)
+        return found
+
+    async def _revision_chunk(
+        self, endpoint: Endpoint, ids: Sequence[int], props: str
+    ) -> dict[int, dict[str, Any] | ModelServerError]:
+        params: dict[str, Any] = {"prop": "revisions", "revids": ids, "rvprop": props}
+        if "content" in props:
+            params["rvslots"] = "main"
+        query = await self.query(endpoint, params)
+        found: dict[int, dict[str, Any] | ModelServerError] = {}
+        for page in _as_list(query.get("pages")):
+            for revision in _as_list(page.get("revisions")):
+                revision = {**revision, "page": _page_fields(page)}
+                found[int(revision["revid"])] = revision
+        for rev_id in _bad_ids(query.get("badrevids")):
+            found[rev_id] = RevisionNotFound(f"revision {rev_id} does not exist or was deleted")
+        for rev_id in ids:
+            if rev_id not in found:
+                found[rev_id] = RevisionNotFound(f"revision {rev_id} was not returned by the wiki")
+        return found
+
+    async def revision(
+        self, endpoint: Endpoint, rev_id: int, *, props: str = REVISION_PROPS
+    ) -> dict[str, Any]:
+        """One revision, or raise why it is unavailable (including deleted text)."""
+        result = (await self.revisions(endpoint, [rev_id], props=props))[rev_id]
+        if isinstance(result, ModelServerError):
+            raise result
+        if "content" in props:
+            require_text(result)
+        return result
+
+    async def users(
+        self,
+        endpoint: Endpoint,
+        names: Iterable[str],
+        *,
+        props: str = "groups|registration|editcount|emailable|gender",
+    ) -> dict[str, dict[str, Any]]:
+        """User info by name (``missing``/``invalid`` entries kept as the API gives them)."""
+        unique = [name for name in dict.fromkeys(names) if name and "|" not in name]
+        chunks = [
+            unique[i : i + MAX_IDS_PER_REQUEST] for i in range(0, len(unique), MAX_IDS_PER_REQUEST)
+        ]
+        results = await asyncio.gather(
+            *(
+                self.query(endpoint, {"list": "users", "ususers": chunk, "usprop": props})
+                for chunk in chunks
+            )
+        )
+        return {
+            user["name"]: user
+            for query in results
+            for user in _as_list(query.get("users"))
+            if isinstance(user, dict) and "name" in user
+        }
+
+
+def require_text(revision: Mapping[str, Any]) -> str:
+    """The main-slot text of a revision fetched with content, or :class:`TextDeleted`."""
+    rev_id = revision.get("revid")
+    if revision.get("texthidden") or revision.get("suppressed"):
+        raise TextDeleted(f"the text of revision {rev_id} is deleted or suppressed")
+    main = (revision.get("slots") or {}).get("main") or {}
+    if main.get("texthidden") or main.get("textmissing"):
+        raise TextDeleted(f"the text of revision {rev_id} is deleted or suppressed")
+    content = main.get("content", revision.get("content"))
+    if not isinstance(content, str):
+        raise UpstreamError(f"MediaWiki answered revision {rev_id} without its text")
+    return content
+
+
+def require_page(query: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """The single page of a query result, or :class:`PageNotFound`."""
+    pages = _as_list(query.get("pages"))
+    if not pages:
+        raise PageNotFound(f"page {what} does not exist")
+    page = pages[0]
+    if page.get("missing") or page.get("invalid"):
+        raise PageNotFound(f"page {what} does not exist")
+    return page
+
+
+class _Transient(Exception):
+    """Internal: a failure worth retrying, and what to raise if retries run out."""
+
+    def __init__(self, final: ModelServerError, retry_after: float | None = None) -> None:
+        super().__init__(final.message)
+        self.final = final
+        self.retry_after = retry_after
+
+
+def _encode_params(params: Mapping[str, Any]) -> dict[str, str]:
+    encoded: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            encoded[key] = "1"
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            items = [str(item) for item in value]
+            if any("|" in item for item in items):
+                # MediaWiki's alternative separator keeps "|" inside one value.
+                encoded[key] = "\x1f" + "\x1f".join(items)
+            else:
+                encoded[key] = "|".join(items)
+        else:
+            encoded[key] = str(value)
+    return encoded
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    if isinstance(value, dict):  # formatversion=1 shape, tolerated
+        return [item for item in value.values() if isinstance(item, dict)]
+    return []
+
+
+def _bad_ids(value: Any) -> list[int]:
+    if isinstance(value, dict):
+        value = list(value.values())
+    ids = []
+    for item in value or []:
+        try:
+            ids.append(int(item["revid"] if isinstance(item, dict) else item))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return ids
+
+
+def _page_fields(page: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: page[key] for key in ("pageid", "ns", "title") if key in page}
+
+
+def _merge_query(merged: dict[str, Any], query: Mapping[str, Any]) -> None:
+    """Merge one continuation's ``query`` into the ones before: pages by id/title (their
+    list properties concatenated), other lists concatenated, dicts updated."""
+    for key, value in query.items():
+        if key == "pages":
+            pages = merged.setdefault("pages", [])
+            index = {(p.get("pageid"), p.get("title")): p for p in pages}
+            for page in _as_list(value):
+                existing = index.get((page.get("pageid"), page.get("title")))
+                if existing is None:
+                    page = dict(page)
+                    pages.append(page)
+                    index[(page.get("pageid"), page.get("title"))] = page
+                    continue
+                for field, item in page.items():
+                    if isinstance(item, list) and isinstance(existing.get(field), list):
+                        existing[field] = existing[field] + item
+                    elif isinstance(item, dict) and isinstance(existing.get(field), dict):
+                        existing[field] = {**existing[field], **item}
+                    else:
+                        existing[field] = item
+        elif isinstance(value, list):
+            merged[key] = merged.get(key, []) + value
+        elif isinstance(value, dict):
+            merged[key] = {**merged.get(key, {}), **value}
+        else:
+            merged[key] = value

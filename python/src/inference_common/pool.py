@@ -1,0 +1,89 @@
+"""A process pool for CPU-bound work that survives a crashed worker.
+
+Work crosses the process boundary as plain data and a module-level function; the model is
+never pickled per call: each worker loads what it needs once, in ``initializer``.
+If a worker dies (killed, out of memory, segfault), the request that was using it gets
+:class:`WorkerCrashed` and the pool is replaced, so the next requests succeed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, TypeVar
+
+from .errors import WorkerCrashed
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ProcessPool:
+    """``await pool.run(fn, *args)`` runs ``fn(*args)`` in a worker process."""
+
+    def __init__(
+        self,
+        workers: int,
+        *,
+        initializer: Callable[..., None] | None = None,
+        initargs: tuple[Any, ...] = (),
+        start_method: str = "spawn",
+    ) -> None:
+        if workers < 1:
+            raise ValueError("a process pool needs at least one worker")
+        self.workers = workers
+        self._initializer = initializer
+        self._initargs = initargs
+        self._context = multiprocessing.get_context(start_method)
+        self._executor = self._new_executor()
+        self._generation = 0
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=self._context,
+            initializer=self._initializer,
+            initargs=self._initargs,
+        )
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        generation = self._generation
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, fn, *args)
+        except BrokenProcessPool:
+            self._replace(generation)
+            raise WorkerCrashed(
+                "a worker process died while handling this request; it has been replaced"
+            ) from None
+
+    def _replace(self, generation: int) -> None:
+        # Many requests see the same broken pool; only the first replaces it.
+        if generation != self._generation:
+            return
+        logger.error("process pool broken; starting a new one with %d workers", self.workers)
+        old = self._executor
+        self._generation += 1
+        self._executor = self._new_executor()
+        old.shutdown(wait=False, cancel_futures=True)
+
+    def warm_up(self) -> None:
+        """Start every worker now (running the initializer), not on the first request."""
+        futures = [self._executor.submit(_noop) for _ in range(self.workers * 2)]
+        for future in futures:
+            future.result()
+
+    def worker_pids(self) -> list[int]:
+        processes = getattr(self._executor, "_processes", None) or {}
+        return list(processes.keys())
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _noop() -> None:
+    return None
