@@ -163,17 +163,23 @@ def _translate(exc: Exception) -> ModelServerError:
 async def _handle_known(request: Request, exc: Exception) -> JSONResponse:
     error = _translate(exc)
     if error.status >= 500:
-        logger.warning("%s %s -> %d %s: %s", request.method, request.url.path,
-                       error.status, error.type, error.message)
+        logger.warning(
+            "%s %s -> %d %s: %s",
+            request.method,
+            request.url.path,
+            error.status,
+            error.type,
+            error.message,
+        )
     return error_response(error)
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unexpected error on %s %s", request.method, request.url.path)
-    return JSONResponse(
-        status_code=500,
-        content={"error": {"type": "InternalError", "message": "internal server error"}},
-    )
+    # For a plain Exception Starlette re-raises after this handler, and the server's
+    # middleware answers and logs it once; KServe's InferenceError ends here.
+    if isinstance(exc, kserve_errors.InferenceError):
+        logger.error("inference error on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(HTTPError("internal server error", status=500))
 
 
 def install_handlers(app: FastAPI) -> None:

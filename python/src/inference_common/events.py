@@ -98,9 +98,13 @@ def parse_event(event: Any) -> RevisionEvent:
             wiki_id=_str(event.get("database"), "database"),
             domain=domain,
             rev_id=_positive_int(event.get("rev_id"), "rev_id"),  # type: ignore[arg-type]
-            parent_rev_id=_positive_int(event.get("rev_parent_id"), "rev_parent_id", required=False),
+            parent_rev_id=_positive_int(
+                event.get("rev_parent_id"), "rev_parent_id", required=False
+            ),
             page_id=_positive_int(event.get("page_id"), "page_id", required=False),
-            page_title=event.get("page_title") if isinstance(event.get("page_title"), str) else None,
+            page_title=(
+                event.get("page_title") if isinstance(event.get("page_title"), str) else None
+            ),
             page_namespace=namespace if isinstance(namespace, int) else None,
             raw=event,
         )
@@ -151,8 +155,15 @@ def revision_score_event(
     copied = {
         key: source[key]
         for key in (
-            "database", "page_id", "page_title", "page_namespace", "page_is_redirect",
-            "performer", "rev_id", "rev_parent_id", "rev_timestamp",
+            "database",
+            "page_id",
+            "page_title",
+            "page_namespace",
+            "page_is_redirect",
+            "performer",
+            "rev_id",
+            "rev_parent_id",
+            "rev_timestamp",
         )
         if key in source
     }

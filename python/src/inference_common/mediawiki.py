@@ -38,7 +38,9 @@ from .settings import ServerSettings
 logger = logging.getLogger(__name__)
 
 # API error codes worth retrying: the wiki asked us to slow down or is briefly read-only.
-TRANSIENT_API_ERRORS = frozenset({"maxlag", "ratelimited", "readonly", "internal_api_error_DBQueryError"})
+TRANSIENT_API_ERRORS = frozenset(
+    {"maxlag", "ratelimited", "readonly", "internal_api_error_DBQueryError"}
+)
 TRANSIENT_HTTP_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The API accepts at most 50 values per multi-value parameter for ordinary clients.
 MAX_IDS_PER_REQUEST = 50

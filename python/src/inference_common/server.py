@@ -24,7 +24,14 @@ from kserve.protocol.model_repository_extension import ModelRepositoryExtension
 from kserve.protocol.rest.server import RESTServer
 from prometheus_client import Counter, Histogram
 
-from .errors import ModelLoadError, Overloaded, PayloadTooLarge, error_response, install_handlers
+from .errors import (
+    HTTPError,
+    ModelLoadError,
+    Overloaded,
+    PayloadTooLarge,
+    error_response,
+    install_handlers,
+)
 from .log import configure_logging, request_id_var
 from .model import JsonModel
 from .settings import ServerSettings
@@ -44,6 +51,7 @@ LATENCY = Histogram(
 REJECTED = Counter(
     "inference_http_rejected_total", "Requests refused before reaching a model", ["reason"]
 )
+INTERNAL_ERROR = HTTPError("internal server error", status=500)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -79,10 +87,12 @@ class RequestMiddleware:
         kind = route_kind(method, path)
         started = time.perf_counter()
         status = [500]
+        response_started = [False]
 
         async def send_with_id(message: dict) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
+                response_started[0] = True
                 message.setdefault("headers", [])
                 message["headers"] = list(message["headers"]) + [
                     (b"x-request-id", request_id.encode("latin-1"))
@@ -121,6 +131,10 @@ class RequestMiddleware:
                 self.in_flight += 1
             try:
                 await self.app(scope, limited_receive, send_with_id)
+            except Exception:  # noqa: BLE001 - a bug answers 500 and is logged once
+                logger.exception("unexpected error on %s %s", method, path[:200])
+                if status[0] == 500 and not response_started[0]:
+                    await error_response(INTERNAL_ERROR)(scope, receive, send_with_id)
             finally:
                 if counted:
                     self.in_flight -= 1
@@ -146,7 +160,9 @@ def build_app(
     for model in models:
         repository.update(model)
     dataplane = DataPlane(model_registry=repository)
-    app = RESTServer(dataplane, ModelRepositoryExtension(model_registry=repository)).create_application()
+    app = RESTServer(
+        dataplane, ModelRepositoryExtension(model_registry=repository)
+    ).create_application()
     app.title = "inference-services: " + ", ".join(model.name for model in models)
     for router in routers:
         app.include_router(router)

@@ -56,9 +56,7 @@ class ServerSettings(BaseSettings):
     process_pool_workers: int = Field(
         0, ge=0, le=64, description="Processes for CPU-bound work; 0 runs it in-process."
     )
-    max_request_bytes: int = Field(
-        1_048_576, ge=1024, description="Larger request bodies get 413."
-    )
+    max_request_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
     max_concurrent_requests: int = Field(
         64, ge=1, description="In-flight inference requests beyond this get a fast 503."
     )

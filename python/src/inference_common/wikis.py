@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 
 # The language editions of Wikipedia (subdomains of wikipedia.org).
-WIKIPEDIA_LANGUAGES: frozenset[str] = frozenset(
-    """
+WIKIPEDIA_LANGUAGES: frozenset[str] = frozenset("""
     aa ab ace ady af ak als alt am ami an ang anp ar arc ary arz as ast atj av avk awa ay
     az azb ba ban bar bat-smg bbc bcl bdr be be-tarask be-x-old bew bg bh bi bjn blk bm bn
     bo bpy br bs btm bug bxr ca cbk-zam cdo ce ceb ch cho chr chy ckb co cr crh cs csb cu
@@ -27,8 +26,7 @@ WIKIPEDIA_LANGUAGES: frozenset[str] = frozenset(
     tay tcy tdd te tet tg th ti tig tk tl tly tn to tpi tr trv ts tt tum tw ty tyv udm ug
     uk ur uz ve vec vep vi vls vo vro wa war wo wuu xal xh xmf yi yo yue za zea zgh zh
     zh-classical zh-min-nan zh-yue zu
-    """.split()
-)
+    """.split())
 
 # Wiki ids that are not "{lang}wiki" on wikipedia.org.
 _SPECIAL_HOSTS = {

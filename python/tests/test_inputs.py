@@ -1,0 +1,149 @@
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inference_common.errors import InvalidInput
+from inference_common.inputs import (
+    MAX_REV_ID,
+    decode_body,
+    optional_bool,
+    optional_float,
+    require_lang,
+    require_rev_id,
+    require_title,
+    validate_title,
+)
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"", "empty"),
+        (b"   ", "empty"),
+        (b"not json", "not valid JSON"),
+        (b"[1, 2]", "got array"),
+        (b'"a string"', "got string"),
+        (b"12", "got number"),
+        (b"null", "got null"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ([1], "got array"),
+    ],
+)
+def test_bad_bodies(payload: object, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        decode_body(payload)
+
+
+def test_bodies_decode_whatever_the_transport() -> None:
+    assert decode_body(b'{"rev_id": 1}') == {"rev_id": 1}
+    assert decode_body('{"rev_id": 1}') == {"rev_id": 1}
+    assert decode_body({"rev_id": 1}) == {"rev_id": 1}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "missing field 'rev_id'"),
+        ({"rev_id": None}, "must be an integer, got null"),
+        ({"rev_id": -1}, "between 1 and"),
+        ({"rev_id": 0}, "between 1 and"),
+        ({"rev_id": MAX_REV_ID + 1}, "between 1 and"),
+        ({"rev_id": 10**40}, "between 1 and"),
+        ({"rev_id": 1.5}, "got number"),
+        ({"rev_id": 1.0}, "got number"),
+        ({"rev_id": "123"}, "got string"),
+        ({"rev_id": True}, "got boolean"),
+        ({"rev_id": [1]}, "got array"),
+        ({"rev_id": {"id": 1}}, "got object"),
+    ],
+)
+def test_bad_rev_ids(body: dict, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        require_rev_id(body)
+
+
+@given(st.integers(min_value=1, max_value=MAX_REV_ID))
+def test_every_valid_rev_id_is_accepted(rev_id: int) -> None:
+    assert require_rev_id({"rev_id": rev_id}) == rev_id
+
+
+@given(st.one_of(st.text(), st.floats(), st.booleans(), st.none(), st.lists(st.integers())))
+def test_no_non_integer_is_a_rev_id(value: object) -> None:
+    with pytest.raises(InvalidInput):
+        require_rev_id({"rev_id": value})
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    )
+)
+def test_decode_body_accepts_objects_and_refuses_the_rest(value: object) -> None:
+    raw = json.dumps(value).encode()
+    if isinstance(value, dict):
+        assert decode_body(raw) == value
+    else:
+        with pytest.raises(InvalidInput):
+            decode_body(raw)
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("enwiki", "not a wiki id"),
+        ("evil.com/", "not a Wikipedia language code"),
+        ("en.wikipedia.org@x", "not a Wikipedia language code"),
+        ("../", "not a Wikipedia language code"),
+        ("EN", "not a Wikipedia language code"),
+        ("", "must not be empty"),
+        (5, "must be a string"),
+    ],
+)
+def test_bad_langs(lang: object, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        require_lang({"lang": lang})
+
+
+@given(st.text(max_size=50))
+def test_lang_is_only_ever_a_known_code(lang: str) -> None:
+    try:
+        accepted = require_lang({"lang": lang})
+    except InvalidInput:
+        return
+    assert accepted == lang and accepted.replace("-", "").isalpha()
+
+
+@pytest.mark.parametrize("title", ["A|B", "A#b", "<x>", "[[x]]", "{{x}}", "a\x00b", "x" * 300, " "])
+def test_bad_titles(title: str) -> None:
+    with pytest.raises(InvalidInput):
+        require_title({"page_title": title})
+
+
+def test_titles_are_normalized() -> None:
+    assert validate_title("Wings_of_Fire_(novel_series)") == "Wings of Fire (novel series)"
+    assert validate_title("Ünïcödé ☃ 東京") == "Ünïcödé ☃ 東京"
+
+
+@given(st.text(max_size=300))
+def test_an_accepted_title_never_carries_a_separator(title: str) -> None:
+    try:
+        accepted = validate_title(title)
+    except InvalidInput:
+        return
+    assert not set(accepted) & set("|#<>[]{}")
+    assert len(accepted.encode()) <= 255
+
+
+def test_optional_fields() -> None:
+    assert optional_float({}, "threshold", 0.5, minimum=0, maximum=1) == 0.5
+    assert optional_float({"threshold": 1}, "threshold", 0.5, minimum=0, maximum=1) == 1.0
+    for bad in (1.5, -0.1, "0.5", True, float("nan")):
+        with pytest.raises(InvalidInput, match="threshold"):
+            optional_float({"threshold": bad}, "threshold", 0.5, minimum=0, maximum=1)
+    assert optional_bool({"debug": True}, "debug") is True
+    with pytest.raises(InvalidInput, match="true or false"):
+        optional_bool({"debug": "yes"}, "debug")

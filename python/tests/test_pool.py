@@ -1,0 +1,41 @@
+import os
+import signal
+
+import pytest
+
+from inference_common.errors import WorkerCrashed
+from inference_common.pool import ProcessPool
+
+_state: dict = {}
+
+
+def _init(value: int) -> None:
+    _state["value"] = value
+
+
+def _work(x: int) -> tuple[int, int]:
+    return os.getpid(), x * _state["value"]
+
+
+def _die(_: int) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.fixture
+def pool():
+    pool = ProcessPool(2, initializer=_init, initargs=(3,))
+    yield pool
+    pool.shutdown()
+
+
+async def test_work_runs_in_initialized_workers(pool: ProcessPool) -> None:
+    pid, result = await pool.run(_work, 5)
+    assert result == 15 and pid != os.getpid()
+
+
+async def test_a_dead_worker_is_replaced(pool: ProcessPool) -> None:
+    await pool.run(_work, 1)
+    with pytest.raises(WorkerCrashed):
+        await pool.run(_die, 0)
+    # The next requests succeed, in new workers that ran the initializer again.
+    assert [(await pool.run(_work, i))[1] for i in range(4)] == [0, 3, 6, 9]

@@ -1,0 +1,117 @@
+"""The server glue: KServe's endpoints, the one error shape, limits, request ids."""
+
+import asyncio
+
+import httpx
+import pytest
+
+from inference_common.server import RequestMiddleware
+
+
+async def test_predict_accepts_json_whatever_the_content_type(client: httpx.AsyncClient) -> None:
+    for content_type in ("application/json", "application/x-www-form-urlencoded", "text/plain"):
+        response = await client.post(
+            "/v1/models/echo:predict",
+            content=b'{"rev_id": 7}',
+            headers={"content-type": content_type},
+        )
+        assert response.status_code == 200, content_type
+        assert response.json() == {"rev_id": 7}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error_type"),
+    [
+        (b'{"rev_id": 404}', 404, "RevisionNotFound"),
+        (b'{"rev_id": "x"}', 400, "InvalidInput"),
+        (b"[]", 400, "InvalidInput"),
+        (b"{", 400, "InvalidInput"),
+        (b"", 400, "InvalidInput"),
+        (b"[" * 1500 + b"]" * 1500, 400, "InvalidInput"),
+        (b'{"rev_id": 500}', 500, "InternalServerError"),
+    ],
+)
+async def test_errors_have_one_shape(
+    client: httpx.AsyncClient, body: bytes, status: int, error_type: str
+) -> None:
+    response = await client.post("/v1/models/echo:predict", content=body)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["type"] == error_type
+    assert isinstance(error["message"], str) and error["message"]
+    assert "Traceback" not in response.text
+    # ...and the server still answers the next good request.
+    good = await client.post("/v1/models/echo:predict", json={"rev_id": 1})
+    assert good.json() == {"rev_id": 1}
+
+
+async def test_kserve_endpoints_still_work(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/v1/models/echo")).json() == {"name": "echo", "ready": True}
+    assert (await client.get("/v2/health/ready")).json() == {"ready": True}
+    assert (await client.get("/v1/models")).json() == {"models": ["echo"]}
+    metrics = await client.get("/metrics")
+    assert "inference_http_requests_total" in metrics.text
+
+
+async def test_unknown_model_and_route(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/models/nope:predict", json={"rev_id": 1})
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "ModelNotFound"
+    response = await client.get("/nowhere")
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "NotFound"
+    response = await client.put("/v1/models/echo:predict", json={})
+    assert response.status_code == 405
+    assert response.json()["error"]["type"] == "MethodNotAllowed"
+
+
+async def test_body_over_the_limit_is_413(client: httpx.AsyncClient) -> None:
+    big = b'{"rev_id": 1, "pad": "' + b"x" * 5000 + b'"}'
+    response = await client.post("/v1/models/echo:predict", content=big)
+    assert response.status_code == 413
+    assert response.json()["error"]["type"] == "PayloadTooLarge"
+
+    # A chunked body with no Content-Length is counted as it arrives.
+    async def chunks():
+        for _ in range(10):
+            yield b"x" * 1000
+
+    response = await client.post("/v1/models/echo:predict", content=chunks())
+    assert response.status_code == 413
+    assert response.json()["error"]["type"] == "PayloadTooLarge"
+
+
+async def test_request_ids(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/models/echo:predict", json={"rev_id": 1}, headers={"x-request-id": "abc-123"}
+    )
+    assert response.headers["x-request-id"] == "abc-123"
+    response = await client.post(
+        "/v1/models/echo:predict", json={"rev_id": 1}, headers={"x-request-id": "bad id\n"}
+    )
+    assert response.headers["x-request-id"] != "bad id\n"
+    assert len(response.headers["x-request-id"]) == 32
+
+
+async def test_overload_gets_a_fast_503_with_retry_after() -> None:
+    release = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    app = RequestMiddleware(slow_app, max_request_bytes=1000, max_concurrent_requests=2)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        slow = [asyncio.create_task(client.post("/v1/models/m:predict", json={})) for _ in range(2)]
+        while app.in_flight < 2:
+            await asyncio.sleep(0.01)
+        rejected = await client.post("/v1/models/m:predict", json={})
+        assert rejected.status_code == 503
+        assert rejected.headers["retry-after"] == "1"
+        assert rejected.json()["error"]["type"] == "Overloaded"
+        # Health checks are never refused.
+        release.set()
+        assert [r.status_code for r in await asyncio.gather(*slow)] == [200, 200]
+        assert app.in_flight == 0

@@ -1,0 +1,37 @@
+import pytest
+
+from inference_common.wikis import (
+    host_for_wiki_id,
+    is_wikipedia_language,
+    wiki_id_for_language,
+    wikipedia_host,
+)
+
+
+@pytest.mark.parametrize(
+    ("wiki_id", "host"),
+    [
+        ("enwiki", "en.wikipedia.org"),
+        ("zh_min_nanwiki", "zh-min-nan.wikipedia.org"),
+        ("eswikibooks", "es.wikibooks.org"),
+        ("wikidatawiki", "www.wikidata.org"),
+        ("commonswiki", "commons.wikimedia.org"),
+    ],
+)
+def test_host_for_wiki_id(wiki_id: str, host: str) -> None:
+    assert host_for_wiki_id(wiki_id) == host
+
+
+@pytest.mark.parametrize("wiki_id", ["evil.com", "xxwiki", "EN", "", "en wiki", "../wiki"])
+def test_unknown_wiki_ids_are_refused(wiki_id: str) -> None:
+    with pytest.raises(ValueError):
+        host_for_wiki_id(wiki_id)
+
+
+def test_languages() -> None:
+    assert is_wikipedia_language("en") and is_wikipedia_language("be-tarask")
+    assert not is_wikipedia_language("enwiki")
+    assert wikipedia_host("nl") == "nl.wikipedia.org"
+    assert wiki_id_for_language("zh-min-nan") == "zh_min_nanwiki"
+    with pytest.raises(ValueError):
+        wikipedia_host("evil.com/")
