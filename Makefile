@@ -1,0 +1,69 @@
+# inference-services: the two commands a new user needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PIP_FLAGS := --quiet --disable-pip-version-check
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+WIKI_PORT ?= 8180
+
+# service name -> requirements file
+REQ_revscoring := revscoring/requirements.txt
+REQ_outlink := outlink-topic-model/requirements.txt
+REQ_revert-risk := revert-risk/requirements.txt
+SERVICES := revscoring outlink revert-risk
+
+.PHONY: help demo stop test lint system-packages venvs models clean
+
+help:
+	@echo "make demo   - set up everything, start the embedded wiki and the model servers"
+	@echo "make stop   - stop what 'make demo' started"
+	@echo "make test   - lint and every test suite (through tox)"
+	@echo "make models - train the demo models into ./models"
+
+# Debian packages (MediaWiki, PHP, enchant + dictionaries, Redis), installed when missing.
+.cache/system-packages.stamp: system-packages.txt
+	@missing=$$(grep -v '^#' system-packages.txt | xargs -n1 | while read p; do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@mkdir -p .cache && touch $@
+system-packages: .cache/system-packages.stamp
+
+# One virtualenv per service image (their dependency sets conflict), plus one for tools.
+$(VENV)/%/.installed: python/pyproject.toml
+	$(PYTHON) -m venv $(VENV)/$*
+	$(VENV)/$*/bin/pip install $(PIP_FLAGS) -e python -r $(REQ_$*)
+	@touch $@
+$(VENV)/revscoring/.installed: revscoring/requirements.txt
+$(VENV)/outlink/.installed: outlink-topic-model/requirements.txt
+$(VENV)/revert-risk/.installed: revert-risk/requirements.txt
+
+$(VENV)/tools/.installed: test/requirements.txt
+	$(PYTHON) -m venv $(VENV)/tools
+	$(VENV)/tools/bin/pip install $(PIP_FLAGS) 'tox==4.*'
+	@touch $@
+
+venvs: $(foreach s,$(SERVICES),$(VENV)/$(s)/.installed)
+
+models: system-packages venvs
+	cd revscoring && NLTK_DATA=$(CURDIR)/../shared/nltk_data ../$(VENV)/revscoring/bin/python -m revscoring_server.demo --out ../models
+	cd outlink-topic-model/model-server && ../../$(VENV)/outlink/bin/python -m outlink_predictor.train --out ../../models/outlink-topic-model
+	cd revert-risk && ../$(VENV)/revert-risk/bin/python -m revert_risk.train --out ../models/revertrisk-language-agnostic
+
+demo: system-packages venvs models
+	@WIKI_PORT=$(WIKI_PORT) VENV=$(VENV) bash scripts/demo.sh start
+
+stop:
+	@VENV=$(VENV) bash scripts/demo.sh stop
+
+lint: $(VENV)/tools/.installed
+	$(VENV)/tools/bin/tox -e lint
+
+test: system-packages $(VENV)/tools/.installed
+	$(VENV)/tools/bin/tox
+
+clean: stop
+	rm -rf $(VENV) .tox .cache models

@@ -1,0 +1,142 @@
+"""Fetch what revscoring needs about many revisions at once, asynchronously.
+
+All revisions of a request are fetched together (50 ids per API call, calls concurrent),
+then their parents and users likewise, and page creations per page, concurrently. The
+result is one :class:`~.revision_docs.RevisionDocs` per revision, or the error that says
+why that revision cannot be scored, so a batch reports errors per revision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from inference_common.errors import ModelServerError, RevisionNotFound, UserDeleted
+from inference_common.mediawiki import Endpoint, MediaWikiClient, require_text
+
+from .revision_docs import PAGE_CREATION_PROPS, REVISION_PROPS, USER_PROPS, RevisionDocs
+
+
+@dataclass(frozen=True)
+class DataNeeds:
+    """Which documents beyond the revision itself a set of models reads."""
+
+    parent: bool = False
+    user: bool = False
+    page_creation: bool = False
+
+    def __or__(self, other: "DataNeeds") -> "DataNeeds":
+        return DataNeeds(
+            self.parent or other.parent,
+            self.user or other.user,
+            self.page_creation or other.page_creation,
+        )
+
+
+Fetched = dict[int, RevisionDocs | ModelServerError]
+
+
+async def fetch_revision_docs(
+    client: MediaWikiClient, endpoint: Endpoint, rev_ids: Iterable[int], needs: DataNeeds
+) -> Fetched:
+    """The documents of each revision in ``rev_ids`` (or its error)."""
+    revisions = await client.revisions(endpoint, rev_ids, props=REVISION_PROPS)
+    usable: dict[int, dict[str, Any]] = {}
+    result: Fetched = {}
+    for rev_id, revision in revisions.items():
+        try:
+            if isinstance(revision, ModelServerError):
+                raise revision
+            require_text(revision)
+            if needs.user and revision.get("userhidden"):
+                raise UserDeleted(f"the user of revision {rev_id} is deleted or suppressed")
+            usable[rev_id] = revision
+        except ModelServerError as error:
+            result[rev_id] = error
+
+    parent_ids = {int(r["parentid"]) for r in usable.values() if r.get("parentid")}
+    user_names = {str(r["user"]) for r in usable.values() if int(r.get("userid") or 0) > 0}
+    page_ids = {int(r["page"]["pageid"]) for r in usable.values() if r.get("parentid")}
+    parents_task = (
+        client.revisions(endpoint, parent_ids, props=REVISION_PROPS)
+        if needs.parent and parent_ids
+        else _nothing()
+    )
+    users_task = (
+        client.users(endpoint, user_names, props=USER_PROPS)
+        if needs.user and user_names
+        else _nothing()
+    )
+    creations_task = (
+        _page_creations(client, endpoint, page_ids)
+        if needs.page_creation and page_ids
+        else _nothing()
+    )
+    parents, users, creations = await asyncio.gather(parents_task, users_task, creations_task)
+
+    for rev_id, revision in usable.items():
+        try:
+            result[rev_id] = _assemble(revision, needs, parents, users, creations)
+        except ModelServerError as error:
+            result[rev_id] = error
+    return result
+
+
+def _assemble(
+    revision: dict[str, Any],
+    needs: DataNeeds,
+    parents: dict[int, Any],
+    users: dict[str, Any],
+    creations: dict[int, Any],
+) -> RevisionDocs:
+    parent = None
+    parent_id = int(revision.get("parentid") or 0)
+    if needs.parent and parent_id:
+        parent = parents.get(parent_id)
+        if isinstance(parent, ModelServerError) or parent is None:
+            raise RevisionNotFound(
+                f"the parent revision {parent_id} of revision {revision['revid']} "
+                "does not exist or was deleted"
+            )
+        require_text(parent)
+    user = None
+    if needs.user and int(revision.get("userid") or 0) > 0:
+        user = users.get(str(revision["user"]))
+        if user is not None and (user.get("missing") or user.get("invalid")):
+            user = None
+    creation = creations.get(int(revision["page"]["pageid"])) if parent_id else None
+    return RevisionDocs(rev=revision, parent=parent, user=user, page_creation=creation)
+
+
+async def _page_creations(
+    client: MediaWikiClient, endpoint: Endpoint, page_ids: Iterable[int]
+) -> dict[int, dict[str, Any]]:
+    """Each page's first revision (one call per page: the API allows ``rvlimit`` with a
+    single page only)."""
+
+    async def first(page_id: int) -> tuple[int, dict[str, Any] | None]:
+        document = await client.call(
+            endpoint,
+            {
+                "action": "query",
+                "prop": "revisions",
+                "pageids": page_id,
+                "rvdir": "newer",
+                "rvlimit": 1,
+                "rvprop": PAGE_CREATION_PROPS,
+            },
+        )
+        for page in document.get("query", {}).get("pages", []):
+            revisions = page.get("revisions") or []
+            if revisions:
+                page_fields = {k: page[k] for k in ("pageid", "ns", "title") if k in page}
+                return page_id, {**revisions[0], "page": page_fields}
+        return page_id, None
+
+    pairs = await asyncio.gather(*(first(page_id) for page_id in page_ids))
+    return {page_id: doc for page_id, doc in pairs if doc is not None}
+
+
+async def _nothing() -> dict:
+    return {}
