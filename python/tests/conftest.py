@@ -25,7 +25,9 @@ class EchoModel(JsonModel):
         self.ready = True
         return True
 
-    async def predict(self, request: dict, headers: dict | None = None) -> dict:  # type: ignore[override]
+    async def predict(  # type: ignore[override]
+        self, request: dict, headers: dict | None = None
+    ) -> dict:
         rev_id = require_rev_id(request)
         if rev_id == 404:
             raise RevisionNotFound(f"revision {rev_id} does not exist")

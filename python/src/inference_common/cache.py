@@ -1,0 +1,151 @@
+"""Score caches: in-process (bounded LRU) by default, Redis when configured, and in-flight
+deduplication so that concurrent identical requests compute once.
+
+A cache failure (Redis down, slow, garbage) is logged, counted and treated as a miss: the
+cache can make scoring faster, never make it fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Iterable, Protocol
+
+from prometheus_client import Counter
+
+logger = logging.getLogger(__name__)
+
+CACHE_LOOKUPS = Counter("score_cache_lookups_total", "Score cache lookups", ["result"])
+
+
+class ScoreCache(Protocol):
+    async def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The cached values of those keys that are cached."""
+
+    async def set_many(self, items: dict[str, Any]) -> None:
+        """Store JSON-serialisable values."""
+
+    async def close(self) -> None: ...
+
+
+class MemoryCache:
+    """A bounded least-recently-used cache in this process."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[str, Any] = OrderedDict()
+
+    async def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        found = {}
+        for key in keys:
+            if key in self._items:
+                self._items.move_to_end(key)
+                found[key] = self._items[key]
+        return found
+
+    async def set_many(self, items: dict[str, Any]) -> None:
+        for key, value in items.items():
+            self._items[key] = value
+            self._items.move_to_end(key)
+        while len(self._items) > self.max_entries:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    async def close(self) -> None:
+        self._items.clear()
+
+
+class RedisCache:
+    """Scores in Redis, shared by every replica, with a time to live."""
+
+    def __init__(self, url: str, *, ttl_seconds: int = 86_400, timeout: float = 0.5) -> None:
+        import redis.asyncio as redis  # only servers that use Redis need the package
+
+        self._redis = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self.ttl_seconds = ttl_seconds
+
+    async def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        keys = list(keys)
+        if not keys:
+            return {}
+        try:
+            values = await self._redis.mget(keys)
+        except Exception as error:  # noqa: BLE001 - a cache failure is a miss
+            CACHE_LOOKUPS.labels(result="error").inc(len(keys))
+            logger.warning("Redis read failed, scoring without the cache: %s", error)
+            return {}
+        found = {}
+        for key, value in zip(keys, values):
+            if value is None:
+                continue
+            try:
+                found[key] = json.loads(value)
+            except ValueError:
+                logger.warning("Redis held a malformed value for %s; ignored", key)
+        return found
+
+    async def set_many(self, items: dict[str, Any]) -> None:
+        if not items:
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, value in items.items():
+                    pipe.set(key, json.dumps(value), ex=self.ttl_seconds)
+                await pipe.execute()
+        except Exception as error:  # noqa: BLE001 - a cache failure never fails a score
+            logger.warning("Redis write failed: %s", error)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class SingleFlight:
+    """Concurrent calls for the same key share one computation."""
+
+    def __init__(self) -> None:
+        self._in_flight: dict[str, asyncio.Future[Any]] = {}
+
+    def running(self, key: str) -> asyncio.Future[Any] | None:
+        return self._in_flight.get(key)
+
+    async def run_many(
+        self,
+        keys: list[str],
+        compute: Callable[[list[str]], Awaitable[dict[str, Any]]],
+    ) -> dict[str, Any]:
+        """Values for ``keys``: awaited from computations already running, and computed
+        together (one ``compute`` call) for the rest. ``compute`` returns a value per key;
+        a key it leaves out, or an exception it raises, is raised to every waiter."""
+        waiting = {key: self._in_flight[key] for key in keys if key in self._in_flight}
+        mine = [key for key in keys if key not in waiting]
+        loop = asyncio.get_running_loop()
+        futures = {key: loop.create_future() for key in mine}
+        self._in_flight.update(futures)
+        try:
+            computed = await compute(mine) if mine else {}
+            for key, future in futures.items():
+                if key in computed:
+                    future.set_result(computed[key])
+                else:
+                    future.set_exception(KeyError(key))
+        except BaseException as error:
+            for future in futures.values():
+                if not future.done():
+                    future.set_exception(error)
+            raise
+        finally:
+            for key in mine:
+                self._in_flight.pop(key, None)
+            for future in futures.values():
+                if future.done() and not future.cancelled():
+                    future.exception()  # mark retrieved: no "never retrieved" warnings
+        results = dict(computed)
+        for key, future in waiting.items():
+            results[key] = await asyncio.shield(future)
+        return results
