@@ -1,0 +1,108 @@
+"""The transformer: page -> outlinks (MediaWiki) -> predictor -> Lift Wing's response."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from inference_common.events import PAGE_CHANGE, EventGateClient, prediction_change_event
+from inference_common.mediawiki import MediaWikiClient, endpoint_for
+from inference_common.model import JsonModel
+from inference_common.wikis import wikipedia_host
+
+from . import output
+from .outlinks import features_string, outlink_qids, resolve_page
+from .predictor_client import Predictor, PredictorClient
+from .request import TopicRequest, parse_request
+from .settings import TransformerSettings
+
+logger = logging.getLogger(__name__)
+
+
+class OutlinkTransformer(JsonModel):
+    """KServe's transformer for the outlink topic model.
+
+    ``predictor`` answers the predictor protocol: by default a :class:`PredictorClient`
+    to ``PREDICTOR_HOST``; the one-process shape passes the predictor model itself.
+    Everything a request needs lives in local variables: the clients held here carry no
+    per-request state."""
+
+    def __init__(
+        self,
+        settings: TransformerSettings,
+        *,
+        predictor: Predictor | None = None,
+        wiki: MediaWikiClient | None = None,
+        events: EventGateClient | None = None,
+    ) -> None:
+        super().__init__(settings.inference_name)
+        self.settings = settings
+        self.predictor: Predictor = predictor or PredictorClient.from_settings(settings)
+        self.wiki = wiki or MediaWikiClient.from_settings(settings)
+        self.events = events if events is not None else EventGateClient.from_settings(settings)
+
+    def load(self) -> bool:
+        self.ready = True
+        return True
+
+    async def shutdown(self) -> None:
+        await self.wiki.close()
+        if isinstance(self.predictor, PredictorClient):
+            await self.predictor.close()
+        if self.events is not None:
+            await self.events.close()
+
+    async def predict(  # type: ignore[override]
+        self, request: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        topic_request = parse_request(request)
+        title, page_id, features = await self.features(topic_request)
+        emit = (
+            self.events is not None
+            and topic_request.event is not None
+            and topic_request.event.schema == PAGE_CHANGE
+        )
+        answer = await self.predictor.predict(
+            {
+                "features_str": features,
+                "threshold": topic_request.threshold,
+                # An event carries every topic's score, so ask for all and filter here.
+                "debug": topic_request.debug or emit,
+                "lang": topic_request.lang,
+                "page_title": title,
+                "page_id": page_id,
+            }
+        )
+        results, model_version = output.read_answer(answer)
+        if emit:
+            self.send_event(topic_request, results, model_version)
+            if not topic_request.debug:
+                results = output.above(results, topic_request.threshold)
+        return output.response(topic_request.lang, title, page_id, results)
+
+    async def features(self, request: TopicRequest) -> tuple[str | None, int | None, str]:
+        """The page's canonical title and id, and its feature string (fetched unless the
+        request brings one)."""
+        if request.features_str is not None:
+            return request.page_title, request.page_id, request.features_str
+        endpoint = endpoint_for(self.settings, wikipedia_host(request.lang))
+        page = await resolve_page(
+            self.wiki, endpoint, title=request.page_title, page_id=request.page_id
+        )
+        qids = await outlink_qids(
+            self.wiki, endpoint, page.page_id, limit=self.settings.max_outlinks
+        )
+        return page.title, page.page_id, features_string(qids)
+
+    def send_event(self, request: TopicRequest, results: list, model_version: str) -> None:
+        """Post a prediction change event for a page change event (in the background)."""
+        assert self.events is not None and request.event is not None
+        event = prediction_change_event(
+            request.event,
+            model_name=self.settings.events_model_name,
+            model_version=model_version,
+            predictions=[r["topic"] for r in output.above(results, request.threshold)],
+            probabilities={r["topic"]: r["score"] for r in results},
+            stream=self.settings.eventgate_stream or "",
+        )
+        self.events.send_in_background(event)

@@ -1,0 +1,111 @@
+"""A page's outlinks as Wikidata ids: the model's features.
+
+Two Action API calls (more with continuation):
+
+1. ``titles=T`` (or ``pageids=N``) with ``redirects=1``: does the page exist, and what is
+   its id and canonical title (after normalization and redirects)?
+2. ``pageids=N&generator=links&gplnamespace=0&gpllimit=max&prop=pageprops
+   &ppprop=wikibase_item&redirects=1``, following ``continue``: the pages it links to in
+   the main namespace, links to redirects resolved to their targets, each with its
+   Wikidata id. Red links and pages without a Wikidata item add nothing.
+
+The ids are kept in the order the wiki gives them until ``limit`` are read (no further
+calls after that), then sorted by number: the feature string of a page does not depend
+on the API's paging.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from inference_common.errors import UpstreamError
+from inference_common.mediawiki import Endpoint, MediaWikiClient, require_page
+
+from .request import QID
+
+logger = logging.getLogger(__name__)
+
+LINK_PARAMS: dict[str, Any] = {
+    "generator": "links",
+    "gplnamespace": 0,
+    "gpllimit": "max",
+    "prop": "pageprops",
+    "ppprop": "wikibase_item",
+    "redirects": 1,
+}
+# 500 links a call: a page with more than 10,000 links is read only that far.
+MAX_LINK_CALLS = 20
+
+
+@dataclass(frozen=True)
+class Page:
+    page_id: int
+    title: str
+
+
+async def resolve_page(
+    client: MediaWikiClient,
+    endpoint: Endpoint,
+    *,
+    title: str | None = None,
+    page_id: int | None = None,
+) -> Page:
+    """The page a title (or id) names, redirects followed; ``PageNotFound`` if none."""
+    params: dict[str, Any] = {"redirects": 1}
+    if title is not None:
+        params["titles"] = title
+        what = repr(title)
+    else:
+        params["pageids"] = page_id
+        what = f"id {page_id}"
+    query = await client.query(endpoint, params)
+    page = require_page(query, what)
+    if not isinstance(page.get("pageid"), int) or not isinstance(page.get("title"), str):
+        raise UpstreamError(f"MediaWiki answered page {what} without its id and title")
+    return Page(page["pageid"], page["title"])
+
+
+def qids_of(pages: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The Wikidata ids of linked pages, in order: red links and pages without an item
+    are skipped, anything that is not a Q-id is ignored."""
+    found = []
+    for page in pages:
+        if page.get("missing") or page.get("invalid"):
+            continue
+        props = page.get("pageprops")
+        qid = props.get("wikibase_item") if isinstance(props, dict) else None
+        if isinstance(qid, str) and QID.match(qid):
+            found.append(qid)
+    return found
+
+
+def features_string(qids: Iterable[str]) -> str:
+    """The model's input: distinct ids sorted by number, separated by spaces."""
+    return " ".join(sorted(set(qids), key=lambda qid: int(qid[1:])))
+
+
+async def outlink_qids(
+    client: MediaWikiClient, endpoint: Endpoint, page_id: int, *, limit: int
+) -> list[str]:
+    """Up to ``limit`` distinct Wikidata ids of the pages ``page_id`` links to."""
+    seen: dict[str, None] = {}
+    calls = 0
+    pages = client.query_pages(
+        endpoint, {"pageids": page_id, **LINK_PARAMS}, max_calls=MAX_LINK_CALLS + 1
+    )
+    async with contextlib.aclosing(pages):
+        async for document in pages:
+            calls += 1
+            query = document.get("query") or {}
+            batch = query.get("pages") if isinstance(query, dict) else None
+            for qid in qids_of(batch if isinstance(batch, list) else []):
+                seen.setdefault(qid)
+                if len(seen) >= limit:
+                    return list(seen)
+            if calls >= MAX_LINK_CALLS:
+                logger.info("page %d: read the first %d calls of links only", page_id, calls)
+                break
+    return list(seen)
