@@ -1,0 +1,1 @@
+"""Tests of the outlink topic model: predictor, transformer, one-process shape."""
