@@ -9,36 +9,30 @@ why that revision cannot be scored, so a batch reports errors per revision.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any, Iterable
 
 from inference_common.errors import ModelServerError, RevisionNotFound, UserDeleted
 from inference_common.mediawiki import Endpoint, MediaWikiClient, require_text
 
+from .model_types import RevisionNeeds
 from .revision_docs import PAGE_CREATION_PROPS, REVISION_PROPS, USER_PROPS, RevisionDocs
 
 
-@dataclass(frozen=True)
-class DataNeeds:
-    """Which documents beyond the revision itself a set of models reads."""
-
-    parent: bool = False
-    user: bool = False
-    page_creation: bool = False
-
-    def __or__(self, other: "DataNeeds") -> "DataNeeds":
-        return DataNeeds(
-            self.parent or other.parent,
-            self.user or other.user,
-            self.page_creation or other.page_creation,
-        )
+def union_needs(needs: Iterable[RevisionNeeds]) -> RevisionNeeds:
+    """What a set of models needs together."""
+    needs = list(needs)
+    return RevisionNeeds(
+        parent=any(n.parent for n in needs),
+        user_info=any(n.user_info for n in needs),
+        page_creation=any(n.page_creation for n in needs),
+    )
 
 
 Fetched = dict[int, RevisionDocs | ModelServerError]
 
 
 async def fetch_revision_docs(
-    client: MediaWikiClient, endpoint: Endpoint, rev_ids: Iterable[int], needs: DataNeeds
+    client: MediaWikiClient, endpoint: Endpoint, rev_ids: Iterable[int], needs: RevisionNeeds
 ) -> Fetched:
     """The documents of each revision in ``rev_ids`` (or its error)."""
     revisions = await client.revisions(endpoint, rev_ids, props=REVISION_PROPS)
@@ -49,7 +43,7 @@ async def fetch_revision_docs(
             if isinstance(revision, ModelServerError):
                 raise revision
             require_text(revision)
-            if needs.user and revision.get("userhidden"):
+            if needs.user_info and revision.get("userhidden"):
                 raise UserDeleted(f"the user of revision {rev_id} is deleted or suppressed")
             usable[rev_id] = revision
         except ModelServerError as error:
@@ -65,7 +59,7 @@ async def fetch_revision_docs(
     )
     users_task = (
         client.users(endpoint, user_names, props=USER_PROPS)
-        if needs.user and user_names
+        if needs.user_info and user_names
         else _nothing()
     )
     creations_task = (
@@ -85,7 +79,7 @@ async def fetch_revision_docs(
 
 def _assemble(
     revision: dict[str, Any],
-    needs: DataNeeds,
+    needs: RevisionNeeds,
     parents: dict[int, Any],
     users: dict[str, Any],
     creations: dict[int, Any],
@@ -101,7 +95,7 @@ def _assemble(
             )
         require_text(parent)
     user = None
-    if needs.user and int(revision.get("userid") or 0) > 0:
+    if needs.user_info and int(revision.get("userid") or 0) > 0:
         user = users.get(str(revision["user"]))
         if user is not None and (user.get("missing") or user.get("invalid")):
             user = None

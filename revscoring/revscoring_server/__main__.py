@@ -1,0 +1,16 @@
+"""Entry point: ``INFERENCE_NAME=enwiki-damaging MODEL_PATH=... python -m revscoring_server``."""
+
+from inference_common.server import serve
+from inference_common.settings import load_settings
+
+from .model import build_models, ores_routers
+from .settings import RevscoringSettings
+
+
+def main() -> None:
+    settings = load_settings(RevscoringSettings)
+    serve(lambda: build_models(settings), settings, routers=ores_routers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The KServe model class of the revscoring server: one per served ``{wiki}-{model}``.
+
+Thin by design: parse the input, ask the shared :class:`~.engine.ScoringEngine` (fetch,
+extract, score), format the ORES v3 shape, and emit a revision-score event when the input
+was an event and EventGate is configured.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+
+from inference_common.errors import InvalidInput, ModelLoadError, ModelServerError
+from inference_common.events import EventGateClient, parse_event, revision_score_event
+from inference_common.inputs import optional_bool, require_rev_id
+from inference_common.model import JsonModel
+
+from .engine import ScoringEngine
+from .ores import ores_response
+from .scoring import ServedModel, load_served_model
+from .settings import RevscoringSettings
+
+DEFAULT_STREAM = "mediawiki.revision-score"
+
+
+class RevscoringModel(JsonModel):
+    def __init__(
+        self,
+        served: ServedModel,
+        engine: ScoringEngine,
+        eventgate: EventGateClient | None,
+        stream: str,
+    ) -> None:
+        super().__init__(served.name)
+        self.served = served
+        self.engine = engine
+        self.eventgate = eventgate
+        self.stream = stream
+        self.ready = True
+
+    def load(self) -> bool:
+        return self.ready
+
+    async def startup(self) -> None:
+        await self.engine.start()
+
+    async def shutdown(self) -> None:
+        if self.eventgate is not None:
+            await self.eventgate.close()
+        await self.engine.close()
+
+    async def predict(  # type: ignore[override]
+        self, request: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        event = None
+        if "event" in request:
+            event = parse_event(request["event"])
+            if event.wiki_id != self.served.wiki:
+                raise InvalidInput(
+                    f"the event is about {event.wiki_id!r}; this model scores {self.served.wiki!r}"
+                )
+            rev_id = event.rev_id
+        else:
+            rev_id = require_rev_id(request)
+        features = optional_bool(request, "extended_output")
+        results = await self.engine.score(
+            self.served.wiki, [self.served], [rev_id], features=features
+        )
+        result = results[rev_id][self.served.kind.name]
+        if isinstance(result, ModelServerError):
+            raise result
+        if event is not None and self.eventgate is not None:
+            score = {"model_version": self.served.version, **result["score"]}
+            self.eventgate.send_in_background(
+                revision_score_event(event, {self.served.kind.name: score}, self.stream)
+            )
+        return ores_response(self.served.wiki, [self.served], results)
+
+
+def model_files(settings: RevscoringSettings) -> dict[str, Path]:
+    """The models to serve: ``{name: path}`` from MODELS_DIR, or INFERENCE_NAME/MODEL_PATH."""
+    if settings.models_dir is None:
+        return {settings.inference_name: settings.model_path}
+    if not settings.models_dir.is_dir():
+        raise ModelLoadError(f"MODELS_DIR {settings.models_dir} is not a directory")
+    found = {}
+    for directory in sorted(settings.models_dir.iterdir()):
+        for file_name in ("model.bin", "model.bz2"):
+            if (directory / file_name).is_file():
+                found[directory.name] = directory / file_name
+                break
+    if not found:
+        raise ModelLoadError(f"no {{name}}/model.bin under MODELS_DIR {settings.models_dir}")
+    return found
+
+
+def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
+    """Load every model, and one engine and EventGate client that they share."""
+    served = {name: load_served_model(name, path) for name, path in model_files(settings).items()}
+    engine = ScoringEngine(settings, served)
+    eventgate = EventGateClient.from_settings(settings)
+    stream = settings.eventgate_stream or DEFAULT_STREAM
+    return [RevscoringModel(model, engine, eventgate, stream) for model in served.values()]
+
+
+def ores_routers(models: list[RevscoringModel]) -> list[APIRouter]:
+    """The ORES v3 API routes (``/v3/scores/...``) over the same engine."""
+    from .ores_api import build_router
+
+    return [build_router(models[0].engine)] if models else []

@@ -1,0 +1,151 @@
+"""The ORES v3 API on the revscoring server, over the same engine as ``:predict``.
+
+- ``GET /v3/scores/``: the wikis and models served, with versions;
+- ``GET|POST /v3/scores/{wiki}/?models=damaging|goodfaith&revids=1|2|3`` (at most
+  :data:`MAX_REVIDS` revids), ``/v3/scores/{wiki}/{rev_id}/``,
+  ``/v3/scores/{wiki}/{rev_id}/{model}/``;
+- ``features=true`` adds feature values (and bypasses the score cache),
+  ``model_info=version|type|labels|...`` chooses what is said about each model;
+- ``POST /v3/precache`` with a revision-create event scores it for every model of its
+  wiki, so that the first client call is a cache hit.
+
+Parameters come from the query string, or from a POST body (form or JSON).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+
+from inference_common.errors import InvalidInput, ModelNotFound
+from inference_common.events import parse_event
+from inference_common.inputs import MAX_REV_ID, decode_body
+
+from .engine import ScoringEngine
+from .ores import MODEL_INFO_FIELDS, model_info, ores_response
+from .scoring import ServedModel
+
+MAX_REVIDS = 50
+
+
+async def _params(request: Request) -> dict[str, str]:
+    params = dict(request.query_params)
+    if request.method == "POST":
+        body = await request.body()
+        if body.strip():
+            if body.lstrip().startswith(b"{"):
+                decoded = decode_body(body)
+                params.update({k: _as_param(v) for k, v in decoded.items()})
+            else:
+                form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+                params.update({k: v[-1] for k, v in form.items()})
+    return params
+
+
+def _as_param(value: Any) -> str:
+    if isinstance(value, list):
+        return "|".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _flag(params: dict[str, str], name: str) -> bool:
+    value = params.get(name, "").lower()
+    if value in ("", "false", "0", "no"):
+        return False
+    if value in ("true", "1", "yes"):
+        return True
+    raise InvalidInput(f"{name} must be true or false, got {value[:20]!r}")
+
+
+def _rev_ids(raw: str) -> list[int]:
+    parts = [part.strip() for part in raw.split("|") if part.strip()]
+    if not parts:
+        raise InvalidInput("revids is empty")
+    if len(parts) > MAX_REVIDS:
+        raise InvalidInput(f"at most {MAX_REVIDS} revids per request, got {len(parts)}")
+    ids = []
+    for part in parts:
+        if not part.isdigit() or not 0 < int(part) <= MAX_REV_ID:
+            raise InvalidInput(
+                f"revids must be positive integers separated by '|', got {part[:20]!r}"
+            )
+        ids.append(int(part))
+    return list(dict.fromkeys(ids))
+
+
+def build_router(engine: ScoringEngine) -> APIRouter:
+    router = APIRouter(prefix="/v3")
+
+    def wiki_models(wiki: str, names: str | None) -> list[ServedModel]:
+        served = engine.wikis().get(wiki)
+        if not served:
+            raise ModelNotFound(f"no models are served for wiki {wiki[:40]!r}")
+        if not names:
+            return served
+        by_type = {model.kind.name: model for model in served}
+        chosen = []
+        for name in dict.fromkeys(n for n in names.split("|") if n):
+            if name not in by_type:
+                raise ModelNotFound(
+                    f"model {name[:40]!r} is not served for {wiki} (served: {', '.join(by_type)})"
+                )
+            chosen.append(by_type[name])
+        return chosen
+
+    def info_fields(params: dict[str, str]) -> list[str]:
+        fields = [f for f in params.get("model_info", "version").split("|") if f]
+        unknown = [f for f in fields if f not in MODEL_INFO_FIELDS]
+        if unknown:
+            raise InvalidInput(
+                f"unknown model_info {unknown[0][:40]!r}; known: {MODEL_INFO_FIELDS}"
+            )
+        return fields
+
+    async def score(
+        request: Request, wiki: str, rev_ids: list[int] | None, names: str | None
+    ) -> dict[str, Any]:
+        params = await _params(request)
+        models = wiki_models(wiki, names or params.get("models"))
+        fields = info_fields(params)
+        if rev_ids is None and "revids" in params:
+            rev_ids = _rev_ids(params["revids"])
+        if not rev_ids:
+            return {wiki: {"models": {m.kind.name: model_info(m, fields) for m in models}}}
+        results = await engine.score(wiki, models, rev_ids, features=_flag(params, "features"))
+        return ores_response(wiki, models, results, info_fields=fields)
+
+    @router.get("/scores/")
+    async def all_wikis() -> dict[str, Any]:
+        return {
+            wiki: {"models": {m.kind.name: model_info(m) for m in models}}
+            for wiki, models in engine.wikis().items()
+        }
+
+    @router.api_route("/scores/{wiki}/", methods=["GET", "POST"])
+    async def wiki_scores(request: Request, wiki: str) -> dict[str, Any]:
+        return await score(request, wiki, None, None)
+
+    @router.api_route("/scores/{wiki}/{rev_id}/", methods=["GET", "POST"])
+    async def revision_scores(request: Request, wiki: str, rev_id: str) -> dict[str, Any]:
+        return await score(request, wiki, _rev_ids(rev_id), None)
+
+    @router.api_route("/scores/{wiki}/{rev_id}/{model}/", methods=["GET", "POST"])
+    async def model_score(request: Request, wiki: str, rev_id: str, model: str) -> dict[str, Any]:
+        return await score(request, wiki, _rev_ids(rev_id), model)
+
+    @router.post("/precache")
+    async def precache(request: Request) -> dict[str, Any]:
+        body = decode_body(await request.body())
+        event = parse_event(body.get("event", body))
+        models = wiki_models(event.wiki_id, None)
+        results = await engine.score(event.wiki_id, models, [event.rev_id])
+        return ores_response(event.wiki_id, models, results)
+
+    return router
+
+
+__all__ = ["build_router", "MAX_REVIDS"]

@@ -1,0 +1,155 @@
+"""Pure scoring: revision documents in, ORES scores out (no I/O, no event loop).
+
+A :class:`ServedModel` is a loaded model file (through :mod:`.compat`, so ORES-era binaries
+score as they did) with its name, wiki and type. :func:`score_revision` scores one
+revision for one or more models. It runs in a thread, or in a process-pool worker that
+loaded the same files once at start (:func:`init_worker`, :func:`score_in_worker`): only
+plain data crosses the process boundary, never a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import revscoring.errors as rs_errors
+
+from inference_common.errors import (
+    ModelLoadError,
+    ModelServerError,
+    RevisionNotFound,
+    TextDeleted,
+    UnsupportedContent,
+    UserDeleted,
+)
+
+from . import compat
+from .model_types import ContentModel, ModelType, UnknownModelType, format_score
+from .model_types import parse_inference_name
+from .revision_docs import RevisionDocs, build_cache
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """A model as served: immutable once loaded, shared by all requests."""
+
+    name: str  # "enwiki-damaging"
+    wiki: str  # "enwiki"
+    kind: ModelType
+    path: Path
+    loaded: compat.LoadedModel
+    digest: str  # of the file: a retrained model never serves another's cached scores
+
+    @property
+    def version(self) -> str:
+        return str(self.loaded.version or "unknown")
+
+    @property
+    def labels(self) -> tuple[Any, ...]:
+        return self.loaded.labels
+
+
+def load_served_model(name: str, path: Path) -> ServedModel:
+    """Load ``path`` as the model ``name`` (``{wiki}-{model}``), or one-line ModelLoadError."""
+    try:
+        wiki, kind = parse_inference_name(name)
+    except UnknownModelType as error:
+        raise ModelLoadError(str(error)) from None
+    if not path.is_file():
+        raise ModelLoadError(f"model file {path} does not exist (MODEL_PATH)")
+    try:
+        loaded = compat.load_model(path)
+    except compat.CompatError as error:
+        raise ModelLoadError(str(error)) from None
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return ServedModel(name, wiki, kind, path, loaded, digest)
+
+
+def content_model_of(revision: Mapping[str, Any]) -> str:
+    main = (revision.get("slots") or {}).get("main") or {}
+    return str(main.get("contentmodel") or revision.get("contentmodel") or "wikitext")
+
+
+def accepts(kind: ModelType, content_model: str) -> bool:
+    """Whether a model type can score text of ``content_model``. (Pages of content model
+    ``json`` stand in for Wikibase items on wikis without Wikibase, such as the embedded
+    wiki.)"""
+    if kind.content_model is ContentModel.WIKIBASE_ITEM:
+        return content_model in ("wikibase-item", "json")
+    return content_model == kind.content_model.value
+
+
+def text_size(docs: RevisionDocs) -> int:
+    """Characters of text extraction will read (the revision's and its parent's)."""
+    size = 0
+    for doc in (docs.rev, docs.parent):
+        if doc:
+            main = (doc.get("slots") or {}).get("main") or {}
+            size += len(main.get("content") or "")
+    return size
+
+
+def score_revision(
+    models: Sequence[ServedModel], docs: RevisionDocs, features: bool
+) -> dict[str, dict[str, Any] | ModelServerError]:
+    """Score one revision for each model: ``{"score": {...}}`` (plus ``"features"``), or
+    the error that says why this model cannot score it."""
+    values = {dependent.name: value for dependent, value in build_cache(docs).items()}
+    results: dict[str, dict[str, Any] | ModelServerError] = {}
+    for model in models:
+        try:
+            feature_values = compat.extract_features(model.loaded, values)
+            result: dict[str, Any] = {
+                "score": format_score(model.kind, compat.score(model.loaded, feature_values))
+            }
+            if features:
+                result["features"] = {
+                    name: _json_value(value)
+                    for name, value in zip(model.loaded.feature_names, feature_values)
+                }
+            results[model.name] = result
+        except ModelServerError as error:
+            results[model.name] = error
+        except Exception as error:  # noqa: BLE001 - translated per model, never a 500
+            results[model.name] = translate_error(error, docs.rev_id)
+    return results
+
+
+def translate_error(error: Exception, rev_id: int) -> ModelServerError:
+    """revscoring's and compat's errors in the shared hierarchy."""
+    if isinstance(error, rs_errors.TextDeleted):
+        return TextDeleted(f"the text of revision {rev_id} (or its parent) is deleted")
+    if isinstance(error, rs_errors.UserDeleted):
+        return UserDeleted(f"the user of revision {rev_id} is deleted or suppressed")
+    if isinstance(error, (rs_errors.RevisionNotFound, rs_errors.PageNotFound)):
+        return RevisionNotFound(f"revision {rev_id} or a revision it depends on is missing")
+    if isinstance(error, compat.FeatureExtractionError):
+        return UnsupportedContent(f"revision {rev_id} cannot be scored by this model: {error}")
+    raise error
+
+
+def _json_value(value: Any) -> Any:
+    """Feature values as JSON: numpy scalars to Python numbers."""
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+# -- process-pool workers ---------------------------------------------------------------
+
+_WORKER_MODELS: dict[str, ServedModel] = {}
+
+
+def init_worker(paths: Mapping[str, str]) -> None:
+    """Load every served model once in this worker process."""
+    for name, path in paths.items():
+        _WORKER_MODELS[name] = load_served_model(name, Path(path))
+
+
+def score_in_worker(
+    names: Sequence[str], docs: RevisionDocs, features: bool
+) -> dict[str, dict[str, Any] | ModelServerError]:
+    return score_revision([_WORKER_MODELS[name] for name in names], docs, features)

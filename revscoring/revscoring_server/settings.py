@@ -1,0 +1,61 @@
+"""Settings of the revscoring server (environment variables in capitals)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+
+from inference_common.settings import ServerSettings
+from inference_common.wikis import host_for_wiki_id
+
+from .model_types import UnknownModelType, parse_inference_name
+
+
+class RevscoringSettings(ServerSettings):
+    """``INFERENCE_NAME`` is ``{wiki}-{model}`` (``enwiki-damaging``); the model file is
+    ``MODEL_PATH``. With ``MODELS_DIR`` set, every ``MODELS_DIR/{wiki}-{model}/model.bin``
+    (or ``model.bz2``) is served instead, each at its own ``/v1/models/{name}:predict``."""
+
+    inference_name: str = Field(
+        "enwiki-damaging", min_length=3, max_length=100, pattern=r"^[a-z0-9_]+-[a-z]+$"
+    )
+    models_dir: Path | None = Field(None, description="Serve every model found under it.")
+    wiki_host: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9.-]+$",
+        description="Host header / public host of the wiki; default from the wiki id.",
+    )
+    pool_min_bytes: int = Field(
+        20_000,
+        ge=0,
+        description="With PROCESS_POOL_WORKERS > 0, revisions whose text (plus parent text) "
+        "is at least this long are scored in the pool; smaller ones in a thread.",
+    )
+
+    redis_url: str | None = Field(
+        None,
+        pattern=r"^rediss?://",
+        description="Cache scores in this Redis (shared by replicas) instead of in process.",
+    )
+    score_cache_size: int = Field(
+        10_000, ge=0, description="Scores kept in the in-process cache; 0 disables caching."
+    )
+    score_cache_ttl: int = Field(86_400, ge=1, description="Seconds a score stays in Redis.")
+
+    @model_validator(mode="after")
+    def _known_model(self) -> "RevscoringSettings":
+        if self.models_dir is None:
+            try:
+                wiki, _ = parse_inference_name(self.inference_name)
+            except UnknownModelType as error:
+                raise ValueError(str(error)) from None
+            if self.wiki_host is None:
+                host_for_wiki_id(wiki)  # raises ValueError for an unknown wiki id
+        return self
+
+    def host_for(self, wiki: str) -> str:
+        """The public host of ``wiki`` (WIKI_HOST when set, for single-model servers)."""
+        if self.wiki_host and self.models_dir is None:
+            return self.wiki_host
+        return host_for_wiki_id(wiki)
