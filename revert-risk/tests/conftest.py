@@ -161,3 +161,35 @@ async def wiki_model(
 async def wiki_client(wiki_model: RevertRiskModel) -> AsyncIterator[httpx.AsyncClient]:
     async with await _client_for(wiki_model, wiki_model.settings) as client:
         yield client
+
+
+# -- EventGate ----------------------------------------------------------------------
+
+
+class EventGateRecorder:
+    """A loopback EventGate that records the events posted to it."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.status = 201
+        self.url = ""
+
+
+@pytest.fixture
+async def eventgate(unused_tcp_port_factory: Callable[[], int]) -> AsyncIterator[EventGateRecorder]:
+    recorder = EventGateRecorder()
+
+    async def receive(request: web.Request) -> web.Response:
+        body = await request.json()
+        recorder.events.extend(body if isinstance(body, list) else [body])
+        return web.Response(status=recorder.status)
+
+    app = web.Application()
+    app.router.add_post("/v1/events", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = unused_tcp_port_factory()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    recorder.url = f"http://127.0.0.1:{port}/v1/events"
+    yield recorder
+    await runner.cleanup()

@@ -28,6 +28,7 @@ class FakeWikiClient(MediaWikiClient):
         self.users_by_name: dict[str, dict[str, Any]] = {}
         self.first_by_page: dict[int, dict[str, Any]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.hosts: list[str] = []  # the wiki each call was for
         self.down = False
 
     def add(self, example: Example) -> "FakeWikiClient":
@@ -53,6 +54,7 @@ class FakeWikiClient(MediaWikiClient):
         if self.down:
             raise UpstreamUnavailable("MediaWiki (fake) unreachable")
         params = dict(params)
+        self.hosts.append(endpoint.wiki_host)
         if "revids" in params:
             self.calls.append(("revisions", params))
             return self._revisions(_ids(params["revids"]))
