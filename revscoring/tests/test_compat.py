@@ -15,6 +15,7 @@ from typing import Any
 
 import enchant
 import enchant.utils
+import numpy as np
 import pytest
 import sklearn.ensemble._gb
 from revscoring.dependencies import solve
@@ -159,6 +160,31 @@ def test_old_paragraph_segmentation_runs_sentences_across_breaks() -> None:
     old = compat._segment_before_deltas_07(segmenter, tokens)
     assert len(old) == 1  # one paragraph: the first sentence ran on
     assert len(segmenter.segment(tokens)) == 3  # deltas 0.7: paragraph, break, paragraph
+
+
+@pytest.mark.parametrize(
+    ("legacy_name", "state", "loss"),
+    [
+        ("LogOddsEstimator", {"prior": -1.1730724609090668}, compat.HalfBinomialLoss()),
+        ("ScaledLogOddsEstimator", {"prior": 0.4}, compat.ExponentialLoss()),
+        ("PriorProbabilityEstimator", {"priors": [0.2, 0.3, 0.5]}, compat.HalfMultinomialLoss(3)),
+    ],
+)
+def test_old_initial_estimators_start_from_the_same_raw_values(
+    legacy_name: str, state: dict[str, Any], loss: Any
+) -> None:
+    """scikit-learn <= 0.20 started boosting from ``init_.predict``: the (half) log-odds, or
+    for several classes the raw priors (not their logs). Softmax ignores a constant shift."""
+    legacy = compat._LEGACY_GB_CLASSES[legacy_name]()
+    vars(legacy).update(state)
+    init = compat._modern_init(legacy, loss)
+    start = loss.link.link(init.predict_proba(np.zeros((1, 3))))
+    old_start = np.atleast_1d(np.asarray(state.get("prior", state.get("priors")), dtype=float))
+    if loss.is_multiclass:
+        start, old_start = start[0] - start[0].mean(), old_start - old_start.mean()
+    else:
+        start = start[:, 1]
+    assert np.allclose(start, old_start, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize(
