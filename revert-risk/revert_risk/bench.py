@@ -3,9 +3,10 @@
 1. Feature extraction per revision (two wikitext parses: the revision and its parent) for
    articles of 10-30 KB, which decides whether the process pool is worth offering.
 2. The gradient-boosting libraries on the same training data and comparable settings
-   (the service's 300 trees, learning rate 0.05, depth 6 / at most 63 leaves): model file size in the library's
-   own format, load time, single-row predict latency (what one request costs) and a batch
-   of 20 rows (the batch limit). A library that is not installed is skipped.
+   (the service's 300 trees, learning rate 0.05, depth 6 / at most 63 leaves): installed
+   size with dependencies, import time, model file size in the library's own format, load
+   time, single-row predict latency (what one request costs) and a batch of 20 rows (the
+   batch limit). A library that is not installed is skipped.
 
 The numbers are medians of repeated runs on this machine; they are written into the
 service README.
@@ -85,8 +86,14 @@ def _xgboost() -> dict[str, Callable[..., Any]]:
     import xgboost
 
     def train(x: np.ndarray, y: np.ndarray) -> Any:
-        params = {"objective": "binary:logistic", "eta": LEARNING_RATE, "max_depth": 6,
-                  "seed": 1, "nthread": 1, "tree_method": "hist"}  # fmt: skip
+        params = {
+            "objective": "binary:logistic",
+            "eta": LEARNING_RATE,
+            "max_depth": 6,
+            "seed": 1,
+            "nthread": 1,
+            "tree_method": "hist",
+        }
         return xgboost.train(params, xgboost.DMatrix(x, y), num_boost_round=TREES)
 
     def load(path: Path) -> Any:
@@ -107,9 +114,15 @@ def _catboost() -> dict[str, Callable[..., Any]]:
     import catboost
 
     def train(x: np.ndarray, y: np.ndarray) -> Any:
-        model = catboost.CatBoostClassifier(iterations=TREES, learning_rate=LEARNING_RATE,
-                                            depth=6, random_seed=1, thread_count=1,
-                                            verbose=False, allow_writing_files=False)  # fmt: skip
+        model = catboost.CatBoostClassifier(
+            iterations=TREES,
+            learning_rate=LEARNING_RATE,
+            depth=6,
+            random_seed=1,
+            thread_count=1,
+            verbose=False,
+            allow_writing_files=False,
+        )
         return model.fit(x, y)
 
     def load(path: Path) -> Any:
@@ -133,8 +146,14 @@ MODULES = {"lightgbm": "lightgbm", "xgboost-cpu": "xgboost", "catboost": "catboo
 def import_seconds(module: str) -> float:
     """Seconds a fresh interpreter takes to import ``module`` (part of a server's start)."""
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    times = [float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                                  text=True).stdout) for _ in range(3)]  # fmt: skip
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], check=True, capture_output=True, text=True
+            ).stdout
+        )
+        for _ in range(3)
+    ]
     return statistics.median(times)
 
 
@@ -188,7 +207,9 @@ def compare_libraries(repeat: int = 200) -> list[dict[str, Any]]:
                 "train_s": round(train_s, 2),
                 "model_kb": round(size / 1024, 1),
                 "load_ms": round(load_ms, 2),
-                "predict_1_ms": round(_median_ms(lambda: adapter["predict"](loaded, one), repeat), 3),
+                "predict_1_ms": round(
+                    _median_ms(lambda: adapter["predict"](loaded, one), repeat), 3
+                ),
                 "predict_20_ms": round(
                     _median_ms(lambda: adapter["predict"](loaded, twenty), repeat), 3
                 ),
@@ -212,4 +233,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -84,7 +84,9 @@ def check_metadata(metadata: dict[str, Any], model_path: Path) -> None:
     """Refuse metadata of another library or of other features."""
     library = metadata.get("library")
     if library != LIBRARY:
-        raise ModelLoadError(f"model {model_path} is a {library!r} model; this server loads {LIBRARY}")
+        raise ModelLoadError(
+            f"model {model_path} is a {library!r} model; this server loads {LIBRARY}"
+        )
     names = metadata.get("feature_names")
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise ModelLoadError(f"model metadata of {model_path} has no feature_names list")
@@ -108,11 +110,17 @@ def load_classifier(model_path: Path) -> RevertRiskClassifier:
         booster = lightgbm.Booster(model_file=str(model_path))
     except lightgbm.basic.LightGBMError as error:
         message = " ".join(str(error).split())[:200]
-        raise ModelLoadError(f"model file {model_path} is not a LightGBM model: {message}") from None
-    if booster.num_feature() != len(FEATURE_NAMES) or tuple(booster.feature_name()) != FEATURE_NAMES:
+        raise ModelLoadError(
+            f"model file {model_path} is not a LightGBM model: {message}"
+        ) from None
+    if (
+        booster.num_feature() != len(FEATURE_NAMES)
+        or tuple(booster.feature_name()) != FEATURE_NAMES
+    ):
+        difference = _describe_difference(FEATURE_NAMES, booster.feature_name())
         raise ModelLoadError(
             f"model file {model_path} does not match its metadata: it takes "
-            f"{booster.num_feature()} features ({_describe_difference(FEATURE_NAMES, booster.feature_name())})"
+            f"{booster.num_feature()} features ({difference})"
         )
     classifier = RevertRiskClassifier(booster, metadata["model_version"], metadata)
     probe = classifier.predict_proba([[0.0] * len(FEATURE_NAMES)])[0]

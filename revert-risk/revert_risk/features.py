@@ -69,26 +69,39 @@ FEATURE_NAMES: tuple[str, ...] = (
 # Namespace prefixes of files and categories in the most-edited Wikipedias (canonical
 # English names plus common local names and aliases). Links with other local prefixes
 # count as ordinary wikilinks; media are also recognised by their file extension.
-MEDIA_PREFIXES = frozenset(
-    """
+MEDIA_PREFIXES = frozenset("""
     file image media datei bild medium fichier archivo imagen immagine ficheiro imagem
     arquivo bestand afbeelding plik grafika файл изображение зображення слика податотека
     ファイル 画像 文件 檔案 图像 圖像 파일 그림 ملف صورة پرونده تصویر קובץ תמונה
     tiedosto kuva fil bilde billede soubor obrázek súbor dosya resim berkas gambar fitxer
     fișier imagine tập_tin hình αρχείο εικόνα fájl kép failas datoteka slika
-    """.split()
-)
-CATEGORY_PREFIXES = frozenset(
-    """
+    """.split())
+CATEGORY_PREFIXES = frozenset("""
     category kategorie catégorie categoría categoria categorie kategoria kategori
     категория категорія категорија カテゴリ 分类 分類 카테고리 분류 تصنيف رده קטגוריה
     luokka kategória kategorija thể_loại κατηγορία flokkur kategooria
-    """.split()
-)
+    """.split())
 MEDIA_EXTENSIONS = (
-    ".jpg", ".jpeg", ".png", ".gif", ".svg", ".tif", ".tiff", ".webp", ".webm", ".ogg",
-    ".ogv", ".oga", ".mp3", ".wav", ".flac", ".pdf", ".djvu", ".stl", ".mid",
-)  # fmt: skip
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".svg",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".webm",
+    ".ogg",
+    ".ogv",
+    ".oga",
+    ".mp3",
+    ".wav",
+    ".flac",
+    ".pdf",
+    ".djvu",
+    ".stl",
+    ".mid",
+)
 # User groups whose members' edits are rarely reverted (local rights of the big wikis).
 PRIVILEGED_GROUPS = frozenset(
     {
@@ -152,7 +165,9 @@ def wikitext_counts(text: str) -> dict[str, int]:
             elif name == "table":
                 counts["tables"] += 1
             elif name == "gallery" and node.contents is not None:
-                counts["media"] += sum(1 for line in str(node.contents).splitlines() if line.strip())
+                counts["media"] += sum(
+                    1 for line in str(node.contents).splitlines() if line.strip()
+                )
     return counts
 
 
@@ -193,8 +208,9 @@ def _size(revision: Mapping[str, Any], text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _user_features(revision: Mapping[str, Any], user: Mapping[str, Any] | None,
-                   when: dt.datetime | None) -> dict[str, float]:
+def _user_features(
+    revision: Mapping[str, Any], user: Mapping[str, Any] | None, when: dt.datetime | None
+) -> dict[str, float]:
     anonymous = bool(revision.get("anon") or revision.get("temp")) or (
         not revision.get("userhidden") and not revision.get("userid")
     )
@@ -215,9 +231,7 @@ def _user_features(revision: Mapping[str, Any], user: Mapping[str, Any] | None,
         "user_is_bot": 1.0 if "bot" in groups else 0.0,
         "user_is_privileged": 1.0 if groups & PRIVILEGED_GROUPS else 0.0,
         "user_edit_count_log": (
-            math.log1p(edit_count)
-            if isinstance(edit_count, int) and edit_count >= 0
-            else math.nan
+            math.log1p(edit_count) if isinstance(edit_count, int) and edit_count >= 0 else math.nan
         ),
         "user_account_age_days": _days(when, registration),
     }

@@ -64,7 +64,7 @@ def _echo(instance: Any, field: str, kind: type) -> Any:
 
 def parse_batch(instances: Any, max_batch_size: int) -> tuple[Item | ItemError, ...]:
     if not isinstance(instances, list):
-        raise InvalidInput("instances must be an array of {\"lang\", \"rev_id\"} objects")
+        raise InvalidInput('instances must be an array of {"lang", "rev_id"} objects')
     if not instances:
         raise InvalidInput("instances must not be empty")
     if len(instances) > max_batch_size:
@@ -79,7 +79,9 @@ def parse_batch(instances: Any, max_batch_size: int) -> tuple[Item | ItemError, 
             items.append(parse_item(instance, index))
         except InvalidInput as error:
             items.append(
-                ItemError(index, error, _echo(instance, "lang", str), _echo(instance, "rev_id", int))
+                ItemError(
+                    index, error, _echo(instance, "lang", str), _echo(instance, "rev_id", int)
+                )
             )
     return tuple(items)
 
@@ -99,7 +101,7 @@ def parse_request(body: Mapping[str, Any], *, max_batch_size: int) -> ParsedRequ
     shapes = [shape for shape in SHAPES if shape in body]
     if len(shapes) > 1:
         raise InvalidInput(
-            "send one of {\"lang\", \"rev_id\"}, {\"instances\": [...]} or {\"event\": {...}}, "
+            'send one of {"lang", "rev_id"}, {"instances": [...]} or {"event": {...}}, '
             f"not several (got {', '.join(shapes)})"
         )
     if "instances" in body:

@@ -97,23 +97,28 @@ def article_text(rng: random.Random, sections: int) -> str:
     """A plausible Wikipedia article: infobox, lead, sections with references, links,
     images and tables, external links and categories."""
     parts = [
-        "{{Infobox settlement\n| name = " + rng.choice(WORDS).title()
+        "{{Infobox settlement\n| name = "
+        + rng.choice(WORDS).title()
         + f"\n| population = {rng.randint(100, 99999)}\n| image = View{rng.randint(1, 9)}.jpg\n}}}}",
         _paragraph(rng),
-    ]  # fmt: skip
+    ]
     for _ in range(sections):
         parts.append(f"== {rng.choice(WORDS).title()} {rng.choice(WORDS)} ==")
         if rng.random() < 0.3:
-            parts.append(f"[[File:{rng.choice(WORDS).title()}{rng.randint(1, 99)}.jpg|thumb|"
-                         f"{rng.choice(WORDS)}]]")
+            parts.append(
+                f"[[File:{rng.choice(WORDS).title()}{rng.randint(1, 99)}.jpg|thumb|"
+                f"{rng.choice(WORDS)}]]"
+            )
         for _ in range(rng.randint(1, 3)):
             parts.append(_paragraph(rng))
         if rng.random() < 0.2:
             parts.append(_table(rng))
     parts.append("== References ==\n{{Reflist}}")
     parts.append(f"== External links ==\n* [https://example.com/{rng.randint(1, 999)} Official]")
-    parts.extend(f"[[Category:{rng.choice(WORDS).title()} {rng.choice(WORDS)}]]"
-                 for _ in range(rng.randint(1, 4)))
+    parts.extend(
+        f"[[Category:{rng.choice(WORDS).title()} {rng.choice(WORDS)}]]"
+        for _ in range(rng.randint(1, 4))
+    )
     return "\n\n".join(parts)
 
 
@@ -196,7 +201,7 @@ def _remove_references(rng: random.Random, text: str) -> str:
             end = block.find("</ref>", start)
             if end < 0:
                 break
-            block = block[:start] + block[end + len("</ref>"):]
+            block = block[:start] + block[end + len("</ref>") :]
         kept.append(block)
     return "\n\n".join(kept)
 
@@ -211,7 +216,7 @@ def _add_spam_link(rng: random.Random, text: str) -> str:
 
 def _remove_templates(rng: random.Random, text: str) -> str:
     if text.startswith("{{Infobox"):
-        text = text[text.find("}}") + 2:]
+        text = text[text.find("}}") + 2 :]
     return text.replace("{{Reflist}}", "")
 
 
@@ -247,9 +252,15 @@ def _timestamp(moment: dt.datetime) -> str:
 
 
 def _revision(
-    revid: int, parentid: int, page: dict[str, Any], text: str, moment: dt.datetime,
-    editor: dict[str, Any], comment: str, minor: bool,
-) -> dict[str, Any]:  # fmt: skip
+    revid: int,
+    parentid: int,
+    page: dict[str, Any],
+    text: str,
+    moment: dt.datetime,
+    editor: dict[str, Any],
+    comment: str,
+    minor: bool,
+) -> dict[str, Any]:
     return {
         "revid": revid,
         "parentid": parentid,
@@ -308,8 +319,11 @@ def make_example(rng: random.Random, index: int, reverted: bool, *, sections: in
     looks_reverted = reverted if rng.random() >= CROSSOVER else not reverted
     edits = REVERTED_EDITS if looks_reverted else KEPT_EDITS
     kind = rng.choice(sorted(edits))
-    page = {"pageid": 10_000 + index, "ns": 0 if rng.random() < 0.92 else rng.choice((2, 4, 10, 14)),
-            "title": f"{rng.choice(WORDS).title()} {index}"}  # fmt: skip
+    page = {
+        "pageid": 10_000 + index,
+        "ns": 0 if rng.random() < 0.92 else rng.choice((2, 4, 10, 14)),
+        "title": f"{rng.choice(WORDS).title()} {index}",
+    }
     moment = EPOCH + dt.timedelta(seconds=rng.randint(0, 365 * 86400))
     revid = 2_000_000 + 2 * index
     editor, user = _editor(rng, reverted, kind, index, moment)
@@ -328,8 +342,9 @@ def make_example(rng: random.Random, index: int, reverted: bool, *, sections: in
     parent_moment = moment - dt.timedelta(minutes=rng.uniform(1, 60 * 24 * 30))
     parent_moment = max(parent_moment, created)
     parent_editor = {"user": "Someone", "userid": 7}
-    parent = _revision(revid - 1, revid - 7, page, parent_text, parent_moment, parent_editor,
-                       "edit", False)  # fmt: skip
+    parent = _revision(
+        revid - 1, revid - 7, page, parent_text, parent_moment, parent_editor, "edit", False
+    )
     revision = _revision(revid, revid - 1, page, text, moment, editor, comment, minor)
     first = {"revid": 1_000 + index, "parentid": 0, "timestamp": _timestamp(created)}
     return Example(reverted, kind, revision, parent, user, first)

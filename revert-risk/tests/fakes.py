@@ -62,9 +62,14 @@ class FakeWikiClient(MediaWikiClient):
             self.calls.append(("users", params))
             names = params["ususers"]
             names = names if isinstance(names, list) else str(names).split("|")
-            return {"query": {"users": [
-                self.users_by_name.get(name, {"name": name, "missing": True}) for name in names
-            ]}}  # fmt: skip
+            return {
+                "query": {
+                    "users": [
+                        self.users_by_name.get(name, {"name": name, "missing": True})
+                        for name in names
+                    ]
+                }
+            }
         if "pageids" in params and params.get("rvdir") == "newer":
             self.calls.append(("first_revision", params))
             page_id = int(params["pageids"])

@@ -111,7 +111,7 @@ def test_unbalanced_wikitext_does_not_raise() -> None:
 
 
 def test_features_of_an_edit() -> None:
-    parent = revision(10, 9, ARTICLE.replace("<ref name=\"n\" />", ""), comment="x")
+    parent = revision(10, 9, ARTICLE.replace('<ref name="n" />', ""), comment="x")
     features = extract_features(revision(), parent, USER, FIRST)
     assert list(features) == list(FEATURE_NAMES)
     assert features["size_before"] == parent["size"]
@@ -171,7 +171,9 @@ def test_unknown_facts_are_nan() -> None:
 
 
 def test_minor_flag_and_size_ratio() -> None:
-    features = extract_features(revision(minor=True, size=50), revision(10, 9, size=100), USER, FIRST)
+    features = extract_features(
+        revision(minor=True, size=50), revision(10, 9, size=100), USER, FIRST
+    )
     assert features["is_minor"] == 1
     assert features["size_change"] == -50
     assert features["size_change_ratio"] == pytest.approx(-0.5)

@@ -17,7 +17,6 @@ from conftest import MODEL_NAME, PREDICT, EventGateRecorder, _client_for, _start
 from tests.fakes import FakeWikiClient
 
 
-
 def creation(example: Example, rev_id: int, page_id: int) -> Example:
     """``example``'s text as the first revision of a new page."""
     page = {**example.revision["page"], "pageid": page_id, "title": f"New {page_id}"}
@@ -172,8 +171,12 @@ async def test_deleted_text_is_410(client: httpx.AsyncClient, fake_wiki: FakeWik
     assert missing.json()["error"]["type"] == "RevisionNotFound"
     batch = await client.post(
         PREDICT,
-        json={"instances": [{"lang": "en", "rev_id": hidden["revid"]},
-                            {"lang": "en", "rev_id": rev_id(EDITS[1])}]},  # fmt: skip
+        json={
+            "instances": [
+                {"lang": "en", "rev_id": hidden["revid"]},
+                {"lang": "en", "rev_id": rev_id(EDITS[1])},
+            ]
+        },
     )
     body = batch.json()
     assert batch.status_code == 200 and len(body["predictions"]) == 1
@@ -226,16 +229,27 @@ def page_change_event(example: Example) -> dict[str, Any]:
     revision = example.revision
     return {
         "$schema": "/mediawiki/page/change/1.1.0",
-        "meta": {"stream": "mediawiki.page_change.v1", "domain": "fr.wikipedia.org",
-                 "uri": "https://fr.wikipedia.org/wiki/X", "request_id": "req-1"},  # fmt: skip
+        "meta": {
+            "stream": "mediawiki.page_change.v1",
+            "domain": "fr.wikipedia.org",
+            "uri": "https://fr.wikipedia.org/wiki/X",
+            "request_id": "req-1",
+        },
         "dt": revision["timestamp"],
         "wiki_id": "frwiki",
         "page_change_kind": "edit",
         "changelog_kind": "update",
-        "page": {"page_id": revision["page"]["pageid"], "page_title": revision["page"]["title"],
-                 "namespace_id": 0, "is_redirect": False},  # fmt: skip
-        "revision": {"rev_id": revision["revid"], "rev_parent_id": revision["parentid"],
-                     "rev_dt": revision["timestamp"]},  # fmt: skip
+        "page": {
+            "page_id": revision["page"]["pageid"],
+            "page_title": revision["page"]["title"],
+            "namespace_id": 0,
+            "is_redirect": False,
+        },
+        "revision": {
+            "rev_id": revision["revid"],
+            "rev_parent_id": revision["parentid"],
+            "rev_dt": revision["timestamp"],
+        },
     }
 
 
@@ -302,8 +316,11 @@ async def test_revision_create_event_is_restated_as_page_change(
     [event] = eventgate.events
     assert event["wiki_id"] == "frwiki"
     assert event["page_change_kind"] == "edit"
-    assert event["page"] == {"page_id": example.revision["page"]["pageid"],
-                             "page_title": example.revision["page"]["title"], "namespace_id": 0}  # fmt: skip
+    assert event["page"] == {
+        "page_id": example.revision["page"]["pageid"],
+        "page_title": example.revision["page"]["title"],
+        "namespace_id": 0,
+    }
     assert event["revision"]["rev_id"] == rev_id(example)
     assert event["revision"]["rev_size"] == example.revision["size"]
     assert event["performer"] == {"user_text": "Anon", "groups": ["*"], "is_bot": False}

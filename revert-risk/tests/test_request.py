@@ -105,5 +105,7 @@ def test_a_bad_batch_item_is_that_items_error() -> None:
         2,
     )
     assert "not a wiki id" in wiki_id.error.message
-    assert isinstance(array, ItemError) and "instances[2] must be a JSON object" in array.error.message
+    assert (
+        isinstance(array, ItemError) and "instances[2] must be a JSON object" in array.error.message
+    )
     assert isinstance(empty, ItemError) and empty.error.message == "missing field 'lang'"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from inference_common.settings import ServerSettings
 from inference_common.wikis import host_for_wiki_id
@@ -43,16 +43,15 @@ class RevscoringSettings(ServerSettings):
     )
     score_cache_ttl: int = Field(86_400, ge=1, description="Seconds a score stays in Redis.")
 
-    @model_validator(mode="after")
-    def _known_model(self) -> "RevscoringSettings":
-        if self.models_dir is None:
-            try:
-                wiki, _ = parse_inference_name(self.inference_name)
-            except UnknownModelType as error:
-                raise ValueError(str(error)) from None
-            if self.wiki_host is None:
-                host_for_wiki_id(wiki)  # raises ValueError for an unknown wiki id
-        return self
+    @field_validator("inference_name")
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        try:
+            wiki, _ = parse_inference_name(name)
+            host_for_wiki_id(wiki)
+        except (UnknownModelType, ValueError) as error:
+            raise ValueError(str(error)) from None
+        return name
 
     def host_for(self, wiki: str) -> str:
         """The public host of ``wiki`` (WIKI_HOST when set, for single-model servers)."""

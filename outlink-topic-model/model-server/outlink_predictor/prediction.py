@@ -23,6 +23,7 @@ of an empty page, which are below any useful threshold. Errors are
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -34,6 +35,7 @@ from .taxonomy import LABEL_PREFIX
 DEFAULT_THRESHOLD = 0.5
 # 1000 ids of up to 11 characters and their spaces, with room to spare.
 MAX_FEATURES_CHARS = 20_000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def parse_request(body: Mapping[str, Any]) -> PredictRequest:
         raise InvalidInput("features_str must be a string of space-separated Wikidata ids")
     if len(features) > MAX_FEATURES_CHARS:
         raise InvalidInput(f"features_str is longer than {MAX_FEATURES_CHARS} characters")
-    if any(ord(c) < 32 or ord(c) == 127 for c in features):
+    if _CONTROL.search(features):
         # fastText reads one line and splits on any whitespace; only spaces are allowed.
         raise InvalidInput("features_str must not contain control characters")
     return PredictRequest(
