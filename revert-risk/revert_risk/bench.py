@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import importlib.resources
 import json
 import re
 import subprocess
@@ -58,6 +59,45 @@ def extraction_times(repeat: int = 20) -> list[dict[str, float]]:
         rows.append(
             {
                 "revision_kb": round(example.revision["size"] / 1024, 1),
+                "ms": round(_median_ms(lambda: extract_features(*docs), repeat), 2),
+            }
+        )
+    return rows
+
+
+def real_article_times(repeat: int = 20) -> list[dict[str, Any]]:
+    """Feature extraction on the real article texts the embedded wiki ships (if installed):
+    each article edited by removing its last paragraph, and three articles joined (~30 KB)."""
+    try:
+        folder = importlib.resources.files("inference_common.embedded_wiki")
+        texts = {
+            entry.name.removesuffix(".wikitext"): entry.read_text(encoding="utf-8")
+            for entry in folder.iterdir()
+            if entry.name.endswith(".wikitext")
+        }
+    except (ModuleNotFoundError, FileNotFoundError):
+        return []
+    if len(texts) >= 3:
+        texts["three_joined"] = "\n\n".join(sorted(texts.values())[:3])
+    rows = []
+    for name, text in sorted(texts.items()):
+        parent = {"revid": 1, "parentid": 0, "slots": {"main": {"content": text}}}
+        edited = text.rsplit("\n\n", 1)[0]
+        revision = {
+            "revid": 2,
+            "parentid": 1,
+            "user": "192.0.2.1",
+            "anon": True,
+            "timestamp": "2024-05-01T10:00:00Z",
+            "comment": "",
+            "slots": {"main": {"content": edited}},
+            "page": {"pageid": 1, "ns": 0, "title": name},
+        }
+        docs = (revision, parent, None, {"timestamp": "2020-01-01T00:00:00Z"})
+        rows.append(
+            {
+                "article": name,
+                "revision_kb": round(len(edited.encode()) / 1024, 1),
                 "ms": round(_median_ms(lambda: extract_features(*docs), repeat), 2),
             }
         )
@@ -226,6 +266,8 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps({"features": len(FEATURE_NAMES)}))
     for row in extraction_times():
         print(json.dumps({"extract_features": row}))
+    for row in real_article_times():
+        print(json.dumps({"extract_features_real_article": row}))
     if not args.skip_libraries:
         for row in compare_libraries():
             print(json.dumps(row))

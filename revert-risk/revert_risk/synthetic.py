@@ -96,12 +96,11 @@ def _table(rng: random.Random) -> str:
 def article_text(rng: random.Random, sections: int) -> str:
     """A plausible Wikipedia article: infobox, lead, sections with references, links,
     images and tables, external links and categories."""
-    parts = [
-        "{{Infobox settlement\n| name = "
-        + rng.choice(WORDS).title()
-        + f"\n| population = {rng.randint(100, 99999)}\n| image = View{rng.randint(1, 9)}.jpg\n}}}}",
-        _paragraph(rng),
-    ]
+    name = rng.choice(WORDS).title()
+    population = rng.randint(100, 99999)
+    image = f"View{rng.randint(1, 9)}.jpg"
+    infobox = f"{{{{Infobox settlement\n| name = {name}\n| population = {population}\n"
+    parts = [infobox + f"| image = {image}\n}}}}", _paragraph(rng)]
     for _ in range(sections):
         parts.append(f"== {rng.choice(WORDS).title()} {rng.choice(WORDS)} ==")
         if rng.random() < 0.3:
