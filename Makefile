@@ -5,6 +5,8 @@ VENV := .venv
 PIP_FLAGS := --quiet --disable-pip-version-check
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WIKI_PORT ?= 8180
+# NLTK stopwords for revscoring: ../shared/nltk_data when present, else fetched once.
+NLTK_DATA ?= $(if $(wildcard $(CURDIR)/../shared/nltk_data),$(CURDIR)/../shared/nltk_data,$(CURDIR)/.cache/nltk_data)
 
 # service name -> requirements file
 REQ_revscoring := revscoring/requirements.txt
@@ -48,16 +50,19 @@ $(VENV)/tools/.installed: test/requirements.txt
 
 venvs: $(foreach s,$(SERVICES),$(VENV)/$(s)/.installed)
 
-models: system-packages venvs
-	cd revscoring && NLTK_DATA=$(CURDIR)/../shared/nltk_data ../$(VENV)/revscoring/bin/python -m revscoring_server.demo --out ../models
+$(CURDIR)/.cache/nltk_data:
+	$(VENV)/revscoring/bin/python -m nltk.downloader -d $@ stopwords
+
+models: system-packages venvs $(NLTK_DATA)
+	cd revscoring && NLTK_DATA=$(NLTK_DATA) ../$(VENV)/revscoring/bin/python -m revscoring_server.demo --out ../models/revscoring
 	cd outlink-topic-model/model-server && ../../$(VENV)/outlink/bin/python -m outlink_predictor.train --out ../../models/outlink-topic-model
 	cd revert-risk && ../$(VENV)/revert-risk/bin/python -m revert_risk.train --out ../models/revertrisk-language-agnostic
 
 demo: system-packages venvs models
-	@WIKI_PORT=$(WIKI_PORT) VENV=$(VENV) bash scripts/demo.sh start
+	@WIKI_PORT=$(WIKI_PORT) NLTK_DATA=$(NLTK_DATA) $(VENV)/revscoring/bin/python scripts/demo.py start
 
 stop:
-	@VENV=$(VENV) bash scripts/demo.sh stop
+	@[ ! -x $(VENV)/revscoring/bin/python ] || $(VENV)/revscoring/bin/python scripts/demo.py stop
 
 lint: $(VENV)/tools/.installed
 	$(VENV)/tools/bin/tox -e lint

@@ -1,0 +1,122 @@
+"""`make demo` / `make stop`: the embedded wiki and every model server on localhost.
+
+    python scripts/demo.py start   # started in the background; logs in .cache/demo/*.log
+    python scripts/demo.py stop
+
+Run by the revscoring virtualenv's Python (any venv with `inference_common` will do).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE = ROOT / ".cache" / "demo"
+VENV = ROOT / os.environ.get("VENV", ".venv")
+WIKI_PORT = int(os.environ.get("WIKI_PORT", "8180"))
+WIKI_DIR = STATE / "wiki"
+WIKI_URL = f"http://127.0.0.1:{WIKI_PORT}"
+MODELS = ROOT / "models"
+NLTK_DATA = os.environ.get("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
+
+# name, service dir, venv, module + args, port, extra env
+SERVERS = [
+    ("revscoring", "revscoring", "revscoring", ["revscoring_server"], 8080,
+     {"MODELS_DIR": str(MODELS / "revscoring"), "NLTK_DATA": NLTK_DATA}),
+    ("outlink-predictor", "outlink-topic-model/model-server", "outlink", ["outlink_predictor"],
+     8082, {"MODEL_PATH": str(MODELS / "outlink-topic-model" / "model.bin")}),
+    ("outlink-transformer", "outlink-topic-model/transformer", "outlink",
+     ["outlink_transformer", "--predictor_host", "127.0.0.1:8082"], 8081, {}),
+    ("revert-risk", "revert-risk", "revert-risk", ["revert_risk"], 8083,
+     {"MODEL_PATH": str(MODELS / "revertrisk-language-agnostic" / "model.txt")}),
+]
+
+
+def _python(venv: str) -> str:
+    return str(VENV / venv / "bin" / "python")
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/health/ready", timeout=2) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start() -> None:
+    STATE.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [_python("revscoring"), "-m", "inference_common.embedded_wiki", "start",
+         "--port", str(WIKI_PORT), "--dir", str(WIKI_DIR)],
+        check=True,
+    )
+    seed = json.loads((WIKI_DIR / "seed.json").read_text())
+    for name, directory, venv, args, port, extra in SERVERS:
+        if _ready(port):
+            print(f"{name}: already answering on port {port}")
+            continue
+        env = {**os.environ, "WIKI_URL": WIKI_URL, "HTTP_PORT": str(port), **extra}
+        log = open(STATE / f"{name}.log", "ab")
+        process = subprocess.Popen(
+            [_python(venv), "-m", *args], cwd=ROOT / directory, env=env,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        (STATE / f"{name}.pid").write_text(str(process.pid))
+    deadline = time.monotonic() + 180
+    for name, _, _, _, port, _ in SERVERS:
+        while not _ready(port):
+            if time.monotonic() > deadline:
+                sys.exit(f"{name} did not become ready; see {STATE / (name + '.log')}")
+            time.sleep(0.5)
+        print(f"{name}: ready on http://127.0.0.1:{port}")
+    print_examples(seed)
+
+
+def print_examples(seed: dict) -> None:
+    revisions = seed["revisions"]
+    good, vandalism = revisions["good_edit"], revisions["vandalism"]
+    outlinks = seed["pages"]["outlinks"]["title"]
+    print(f"""
+The embedded MediaWiki: {WIKI_URL}/w/api.php
+
+Try:
+  curl -s -X POST localhost:8080/v1/models/enwiki-damaging:predict -d '{{"rev_id": {vandalism}}}'
+  curl -s -X POST localhost:8080/v1/models/enwiki-damaging:predict -d '{{"rev_id": {good}}}'
+  curl -s -X POST localhost:8080/v1/models/enwiki-articlequality:predict -d '{{"rev_id": {good}, "extended_output": true}}'
+  curl -s 'localhost:8080/v3/scores/enwiki/?models=damaging|goodfaith&revids={good}|{vandalism}'
+  curl -s -X POST localhost:8081/v1/models/outlink-topic-model:predict -d '{{"lang": "en", "page_title": "{outlinks}"}}'
+  curl -s -X POST localhost:8083/v1/models/revertrisk-language-agnostic:predict -d '{{"lang": "en", "rev_id": {vandalism}}}'
+  curl -s -X POST localhost:8080/v1/models/enwiki-damaging:predict -d '{{"rev_id": {seed["missing_rev_id"]}}}'
+
+Stop everything with: make stop""")
+
+
+def stop() -> None:
+    for name, *_ in SERVERS:
+        pid_file = STATE / f"{name}.pid"
+        if pid_file.exists():
+            try:
+                os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+                print(f"{name}: stopped")
+            except ProcessLookupError:
+                pass
+            pid_file.unlink()
+    if WIKI_DIR.exists():
+        subprocess.run(
+            [_python("revscoring"), "-m", "inference_common.embedded_wiki", "stop",
+             "--dir", str(WIKI_DIR)],
+            check=False,
+        )
+
+
+if __name__ == "__main__":
+    {"start": start, "stop": stop}[sys.argv[1] if len(sys.argv) > 1 else "start"]()
