@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from inference_common.server import RequestMiddleware
+from inference_common.testing import BAD_BODIES, BAD_IDS, BadBody, assert_error
 
 
 async def test_predict_accepts_json_whatever_the_content_type(client: httpx.AsyncClient) -> None:
@@ -115,3 +116,21 @@ async def test_overload_gets_a_fast_503_with_retry_after() -> None:
         release.set()
         assert [r.status_code for r in await asyncio.gather(*slow)] == [200, 200]
         assert app.in_flight == 0
+
+
+@pytest.mark.parametrize("case", BAD_BODIES, ids=str)
+async def test_the_shared_bad_body_table(client: httpx.AsyncClient, case: BadBody) -> None:
+    """The table every service runs: a clear 4xx for each, then a good answer."""
+    app_limit = 4096  # the fixture's MAX_REQUEST_BYTES
+    response = await client.post("/v1/models/echo:predict", content=case.body)
+    expected_status = 413 if len(case.body) > app_limit else case.status
+    expected_type = "PayloadTooLarge" if len(case.body) > app_limit else case.error_type
+    assert_error(response, expected_status, expected_type)
+    good = await client.post("/v1/models/echo:predict", json={"rev_id": 1})
+    assert good.json() == {"rev_id": 1}
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_IDS, ids=[n for n, _ in BAD_IDS])
+async def test_the_shared_bad_id_table(client: httpx.AsyncClient, name: str, value) -> None:
+    response = await client.post("/v1/models/echo:predict", json={"rev_id": value})
+    assert_error(response, 400, "InvalidInput")
