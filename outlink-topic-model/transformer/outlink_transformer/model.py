@@ -57,25 +57,35 @@ class OutlinkTransformer(JsonModel):
     ) -> dict[str, Any]:
         topic_request = parse_request(request)
         title, page_id, features = await self.features(topic_request)
-        emit = (
-            self.events is not None
-            and topic_request.event is not None
-            and topic_request.event.schema == PAGE_CHANGE
-        )
+        # A page change event is answered with a prediction change event (when EventGate
+        # is configured), which carries every topic's score: ask for all, filter here.
+        event = topic_request.event
+        if self.events is None or event is None or event.schema != PAGE_CHANGE:
+            event = None
         answer = await self.predictor.predict(
             {
                 "features_str": features,
                 "threshold": topic_request.threshold,
-                # An event carries every topic's score, so ask for all and filter here.
-                "debug": topic_request.debug or emit,
+                "debug": topic_request.debug or event is not None,
                 "lang": topic_request.lang,
                 "page_title": title,
                 "page_id": page_id,
             }
         )
         results, model_version = output.read_answer(answer)
-        if emit:
-            self.send_event(topic_request, results, model_version)
+        if event is not None and self.events is not None:
+            self.events.send_in_background(
+                prediction_change_event(
+                    event,
+                    model_name=self.settings.events_model_name,
+                    model_version=model_version,
+                    predictions=[
+                        r["topic"] for r in output.above(results, topic_request.threshold)
+                    ],
+                    probabilities={r["topic"]: r["score"] for r in results},
+                    stream=self.settings.eventgate_stream or "",
+                )
+            )
             if not topic_request.debug:
                 results = output.above(results, topic_request.threshold)
         return output.response(topic_request.lang, title, page_id, results)
@@ -93,16 +103,3 @@ class OutlinkTransformer(JsonModel):
             self.wiki, endpoint, page.page_id, limit=self.settings.max_outlinks
         )
         return page.title, page.page_id, features_string(qids)
-
-    def send_event(self, request: TopicRequest, results: list, model_version: str) -> None:
-        """Post a prediction change event for a page change event (in the background)."""
-        assert self.events is not None and request.event is not None
-        event = prediction_change_event(
-            request.event,
-            model_name=self.settings.events_model_name,
-            model_version=model_version,
-            predictions=[r["topic"] for r in output.above(results, request.threshold)],
-            probabilities={r["topic"]: r["score"] for r in results},
-            stream=self.settings.eventgate_stream or "",
-        )
-        self.events.send_in_background(event)
