@@ -97,8 +97,13 @@ def _assemble(
     user = None
     if needs.user_info and int(revision.get("userid") or 0) > 0:
         user = users.get(str(revision["user"]))
-        if user is not None and (user.get("missing") or user.get("invalid")):
-            user = None
+        if user is None or user.get("missing") or user.get("invalid"):
+            # Renamed or suppressed since the revision was read: without the user's info
+            # the features cannot be computed, so this revision alone gets an error.
+            raise UserDeleted(
+                f"the user of revision {revision['revid']} was not found "
+                "(renamed, deleted or suppressed)"
+            )
     creation = creations.get(int(revision["page"]["pageid"])) if parent_id else None
     return RevisionDocs(rev=revision, parent=parent, user=user, page_creation=creation)
 
