@@ -37,7 +37,7 @@ system-packages: .cache/system-packages.stamp
 # One virtualenv per service image (their dependency sets conflict), plus one for tools.
 $(VENV)/%/.installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)/$*
-	$(VENV)/$*/bin/pip install $(PIP_FLAGS) -e python -r $(REQ_$*)
+	cd $(dir $(REQ_$*)) && $(CURDIR)/$(VENV)/$*/bin/pip install $(PIP_FLAGS) -r requirements.txt
 	@touch $@
 $(VENV)/revscoring/.installed: revscoring/requirements.txt
 $(VENV)/outlink/.installed: outlink-topic-model/requirements.txt
