@@ -152,6 +152,61 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "Q11016": ("STEM.Technology",),  # technology
 }
 
+# The embedded test wiki (inference_common.embedded_wiki.seed) gives its pages synthetic
+# ids: hand-written articles Q7000001.., the pages "Wings of Fire (novel series)" links to
+# Q7100001.. (in the seed's order), minor planet stubs Q7200001... A test checks that every
+# id its outlink pages link to is here, so a real page of that wiki gets sensible topics.
+LIT = "Culture.Literature"
+BOOKS = "Culture.Media.Books"
+BIO = "Culture.Biography.Biography*"
+WOMEN = "Culture.Biography.Women"
+FOOD = "Culture.Food_and_drink"
+SEEDED: dict[str, tuple[str, ...]] = {
+    "Q7000001": ("Culture.Visual_arts.Architecture", "History_and_Society.Transportation"),
+    "Q7000002": ("STEM.Biology",),  # Honey bee
+    "Q7000003": ("STEM.Earth_and_environment", "Geography.Regions.Europe.Southern_Europe"),
+    "Q7000004": ("Culture.Sports",),  # Chess
+    "Q7000005": ("Culture.Sports", "Geography.Regions.Europe.Western_Europe"),  # Tour de France
+    "Q7000006": ("Geography.Geographical", "Geography.Regions.Europe.Europe*"),  # Danube
+    "Q7000007": (FOOD,),  # Sourdough
+    "Q7000008": (FOOD, "Geography.Regions.Asia.East_Asia"),  # Green tea
+    "Q7000009": (LIT, BOOKS),  # Wings of Fire (novel series)
+    "Q7000010": (FOOD, "Geography.Regions.Europe.Northern_Europe"),  # Ploughman's lunch
+    "Q7000011": (FOOD, "Geography.Regions.Europe.Western_Europe"),  # Stroopwafel
+    "Q7000012": (FOOD, "Geography.Regions.Europe.Western_Europe"),  # Schwarzwälder Kirschtorte
+    "Q7100001": (BIO, WOMEN, LIT),  # Tui T. Sutherland
+    "Q7100002": (BIO, "Culture.Visual_arts.Visual_arts*"),  # Joy Ang
+    "Q7100003": (BIO, "Culture.Visual_arts.Comics_and_Anime"),  # Mike Holmes (illustrator)
+    "Q7100004": (LIT,),  # Fantasy
+    "Q7100005": (LIT,),  # Middle-grade literature
+    "Q7100006": ("History_and_Society.Business_and_economics", BOOKS),  # Scholastic Corporation
+    "Q7100007": (BOOKS,),  # Audiobook
+    "Q7100008": (BOOKS, LIT),  # Book series
+    "Q7100009": (LIT,),  # Children's literature
+    "Q7100010": ("Culture.Philosophy_and_religion",),  # Dragon
+    "Q7100011": (BOOKS,),  # The New York Times Best Seller list
+    "Q7100012": ("Culture.Media.Media*", "Geography.Regions.Americas.North_America"),  # NYT
+    "Q7100013": (LIT,),  # Pyrrhia
+    "Q7100014": (LIT,),  # Pantala
+    "Q7100015": (LIT,),  # Worldbuilding
+    "Q7100016": (BOOKS,),  # Kirkus Reviews
+    "Q7100017": ("Culture.Philosophy_and_religion",),  # Prophecy
+    "Q7100018": (LIT, BOOKS),  # The Dragonet Prophecy
+    "Q7100019": (LIT, BOOKS),  # The Lost Heir
+    "Q7100020": (LIT, BOOKS),  # The Hidden Kingdom
+    "Q7100021": (LIT, BOOKS),  # The Dark Secret
+    "Q7100022": (LIT, BOOKS),  # The Brightest Night
+    "Q7100023": (LIT, BOOKS),  # Darkstalker (novel)
+    "Q7100024": (LIT, BOOKS),  # Warriors (novel series)
+    "Q7100025": (BOOKS,),  # Publishers Weekly
+    "Q7100026": ("Culture.Visual_arts.Comics_and_Anime",),  # Graphic novel
+    "Q7100027": ("Culture.Media.Television", "Culture.Internet_culture"),  # Netflix
+    "Q7100028": ("Culture.Media.Television",),  # Animated series
+    "Q7100029": (BIO, WOMEN, "Culture.Media.Films"),  # Ava DuVernay
+}
+SEEDED.update({f"Q{7200001 + i}": ("STEM.Space",) for i in range(600)})  # minor planets
+ANCHORS.update(SEEDED)
+
 # fastText parameters. bucket=0: no hashed n-gram rows, so the file stays small (no
 # subwords or word n-grams are used); thread=1 with a seed: the same model every run.
 PARAMS: dict[str, Any] = {
@@ -175,10 +230,11 @@ class DataConfig:
     """The knobs of the synthetic data (part of the cache key)."""
 
     seed: int = 20240601
-    examples_per_topic: int = 60
+    examples_per_topic: int = 120
     synthetic_per_topic: int = 40
     generic_ids: int = 300
     second_topic_rate: float = 0.35
+    off_topic_rate: float = 0.5
 
 
 def topic_pools(config: DataConfig) -> dict[str, list[str]]:
@@ -202,28 +258,53 @@ def make_examples(config: DataConfig = DataConfig()) -> list[str]:
     rng = random.Random(config.seed)
     pools = topic_pools(config)
     anchors = {topic: [q for q in pool if q in ANCHORS] for topic, pool in pools.items()}
+    synthetic = {topic: [q for q in pool if q not in ANCHORS] for topic, pool in pools.items()}
     generic = [f"Q{GENERIC_BASE + j}" for j in range(config.generic_ids)]
     lines = []
+
+    def line(labels: set[str], links: list[str]) -> str:
+        links = list(dict.fromkeys(links))
+        rng.shuffle(links)
+        label_part = " ".join(LABEL_PREFIX + label for label in sorted(with_parents(labels)))
+        return f"{label_part} {' '.join(links)}"
+
     for topic in TOPICS:
         for _ in range(config.examples_per_topic):
             chosen = {topic}
             if rng.random() < config.second_topic_rate:
                 chosen.add(rng.choice(TOPICS))
-            labels = with_parents(chosen)
+            labels = set(chosen)
             links: list[str] = []
             # Short and long articles alike, so that a page with two links is scored as
             # confidently as one with fifty.
             scale = rng.choice((1, 1, 2, 4, 8))
-            for label in sorted(labels):
+            for label in sorted(with_parents(chosen)):
                 count = rng.randint(1, 2 * scale) if label in chosen else rng.randint(0, scale)
                 for _ in range(count):
-                    use_anchor = anchors[label] and rng.random() < 0.5
-                    links.append(rng.choice(anchors[label] if use_anchor else pools[label]))
+                    if anchors[label] and rng.random() < 0.5:
+                        qid = rng.choice(anchors[label])
+                        labels.update(ANCHORS[qid])  # an anchor means all its topics
+                    else:
+                        qid = rng.choice(synthetic[label])
+                    links.append(qid)
+            # Articles also link to things off their topics, and to generic things.
+            if rng.random() < config.off_topic_rate:
+                other = rng.choice(TOPICS)
+                if other not in labels:
+                    links.extend(rng.choice(synthetic[other]) for _ in range(rng.randint(1, scale)))
             links.extend(rng.choice(generic) for _ in range(rng.randint(0, 2 * scale)))
-            links = list(dict.fromkeys(links))
-            rng.shuffle(links)
-            label_part = " ".join(LABEL_PREFIX + label for label in sorted(labels))
-            lines.append(f"{label_part} {' '.join(links)}")
+            lines.append(line(labels, links))
+    # Every anchor in a few examples of its own topics, so that none is out of vocabulary.
+    by_topics: dict[tuple[str, ...], list[str]] = {}
+    for qid, topics in ANCHORS.items():
+        by_topics.setdefault(tuple(sorted(topics)), []).append(qid)
+    for _ in range(3):
+        for topics, group in sorted(by_topics.items()):
+            group = list(group)
+            rng.shuffle(group)
+            for start in range(0, len(group), 8):
+                extra = [rng.choice(generic) for _ in range(rng.randint(0, 4))]
+                lines.append(line(set(topics), group[start : start + 8] + extra))
     rng.shuffle(lines)
     return lines
 
