@@ -42,16 +42,7 @@ from outlink_transformer.settings import TransformerSettings  # noqa: E402
 from inference_common.model import JsonModel  # noqa: E402
 from inference_common.server import build_app  # noqa: E402
 
-try:
-    import inference_common.embedded_wiki.fixtures  # noqa: F401
-
-    pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
-except ImportError:  # the shared package predates its embedded wiki
-
-    @pytest.fixture(scope="session")
-    def embedded_wiki() -> Any:
-        pytest.skip("inference_common.embedded_wiki is not installed")
-
+pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
 
 NAME = "outlink-topic-model"
 PREDICT = f"/v1/models/{NAME}:predict"
