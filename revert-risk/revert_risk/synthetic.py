@@ -43,8 +43,20 @@ SUMMARIES_KEPT = (
     "clarify wording per talk page",
     "add image",
 )
-SUMMARIES_REVERTED = ("", "", "", "hi", "fixed", "update", "lol", "the truth")
+SUMMARIES_REVERTED = (
+    "hi",
+    "fixed",
+    "update",
+    "lol",
+    "the truth",
+    "fixed typo",
+    "added info",
+    "corrected",
+    "copyedit",
+    "updated information",
+)
 CROSSOVER = 0.2  # share of edits whose content change looks like the other label's
+LABEL_NOISE = 0.04  # share of edits whose label is flipped after they are made
 EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 
 
@@ -311,6 +323,19 @@ def _editor(
     return {"user": name, "userid": userid}, entry
 
 
+def _summary(rng: random.Random, reverted: bool) -> str:
+    """The edit summary. Both classes leave it empty, keep only the section-edit
+    autosummary (``/* History */``) or write one; kept edits more often write one."""
+    roll = rng.random()
+    empty, autosummary = (0.45, 0.35) if reverted else (0.12, 0.3)
+    if roll < empty:
+        return ""
+    section = f"/* {rng.choice(WORDS).title()} {rng.choice(WORDS)} */"
+    if roll < empty + autosummary:
+        return section if rng.random() < 0.7 else f"{section} {rng.choice(SUMMARIES_KEPT)}"
+    return rng.choice(SUMMARIES_REVERTED if reverted else SUMMARIES_KEPT)
+
+
 def make_example(rng: random.Random, index: int, reverted: bool, *, sections: int) -> Example:
     """One labelled edit of a fresh article (``sections`` sets the article's size)."""
     # Some reverted edits look like good ones (a fake "sourced" sentence) and some kept
@@ -326,8 +351,7 @@ def make_example(rng: random.Random, index: int, reverted: bool, *, sections: in
     moment = EPOCH + dt.timedelta(seconds=rng.randint(0, 365 * 86400))
     revid = 2_000_000 + 2 * index
     editor, user = _editor(rng, reverted, kind, index, moment)
-    summaries = SUMMARIES_REVERTED if reverted else SUMMARIES_KEPT
-    comment = rng.choice(summaries) if rng.random() < (0.4 if reverted else 0.9) else ""
+    comment = _summary(rng, reverted)
     minor = rng.random() < (0.04 if reverted else (0.9 if kind == "bot_maintenance" else 0.25))
 
     if rng.random() < 0.06:  # a page creation: no parent
@@ -346,7 +370,9 @@ def make_example(rng: random.Random, index: int, reverted: bool, *, sections: in
     )
     revision = _revision(revid, revid - 1, page, text, moment, editor, comment, minor)
     first = {"revid": 1_000 + index, "parentid": 0, "timestamp": _timestamp(created)}
-    return Example(reverted, kind, revision, parent, user, first)
+    # Real labels are noisy: some good edits are reverted, some vandalism survives.
+    label = reverted if rng.random() >= LABEL_NOISE else not reverted
+    return Example(label, kind, revision, parent, user, first)
 
 
 def make_dataset(n: int, seed: int, *, sections: tuple[int, int] = (1, 5)) -> list[Example]:

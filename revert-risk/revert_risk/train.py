@@ -33,7 +33,7 @@ from .synthetic import make_dataset
 
 TRAINING_EXAMPLES = 3000
 TRAINING_SEED = 20240601
-HOLDOUT_EXAMPLES = 600
+HOLDOUT_EXAMPLES = 600  # at most; a fifth of the training examples, at least 100
 NUM_BOOST_ROUND = 300
 PARAMS: dict[str, Any] = {
     "objective": "binary",
@@ -104,7 +104,8 @@ def train(
         lightgbm.Dataset(x, y, feature_name=list(FEATURE_NAMES), free_raw_data=True),
         num_boost_round=NUM_BOOST_ROUND,
     )
-    x_test, y_test = build_matrix(HOLDOUT_EXAMPLES, seed + 1)
+    holdout = max(100, min(HOLDOUT_EXAMPLES, examples // 5))
+    x_test, y_test = build_matrix(holdout, seed + 1)
     scores = booster.predict(x_test, num_threads=1)
     key = cache_key(examples, seed)
     metadata = {
@@ -123,7 +124,7 @@ def train(
             "reverted_share": float(y.mean()),
         },
         "evaluation": {
-            "holdout_examples": HOLDOUT_EXAMPLES,
+            "holdout_examples": holdout,
             "holdout_seed": seed + 1,
             "auc": round(auc(y_test, scores), 4),
             "accuracy_at_0.5": round(float(((scores > 0.5) == (y_test == 1)).mean()), 4),

@@ -25,10 +25,7 @@ from revert_risk.settings import Settings  # noqa: E402
 from revert_risk.train import ensure_model  # noqa: E402
 from tests.fakes import FakeWikiClient  # noqa: E402
 
-import importlib.util  # noqa: E402  TEMPORARY until embedded_wiki lands
-
-if importlib.util.find_spec("inference_common.embedded_wiki.fixtures") is not None:
-    pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
+pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
 
 MODEL_NAME = "revertrisk-language-agnostic"
 PREDICT = f"/v1/models/{MODEL_NAME}:predict"

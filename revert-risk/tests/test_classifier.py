@@ -13,7 +13,7 @@ from inference_common.errors import ModelLoadError
 from revert_risk.classifier import METADATA_FILE, MODEL_FILE, load_classifier
 from revert_risk.features import FEATURE_NAMES, extract_features, feature_row
 from revert_risk.synthetic import make_dataset
-from revert_risk.train import HOLDOUT_EXAMPLES, ensure_model, train
+from revert_risk.train import HOLDOUT_EXAMPLES, auc, ensure_model, train
 
 
 def test_small_training_run_saves_a_loadable_model(tmp_path: Path) -> None:
@@ -27,7 +27,7 @@ def test_small_training_run_saves_a_loadable_model(tmp_path: Path) -> None:
         "generator": "revert_risk.synthetic.make_dataset",
         "examples": 200,
         "seed": 3,
-        "reverted_share": 0.5,
+        "reverted_share": pytest.approx(0.5, abs=0.05),  # labels are noisy on purpose
     }
     assert {"trained_at", "params", "model_version", "cache_key"} <= set(saved)
 
@@ -53,10 +53,10 @@ def test_reverted_like_edits_score_higher(model_path: Path) -> None:
     ]
     scores = np.asarray(classifier.predict_proba(rows))
     labels = np.asarray([e.reverted for e in examples])
-    assert scores[labels].mean() > 0.75
-    assert scores[~labels].mean() < 0.25
-    accuracy = ((scores > 0.5) == labels).mean()
-    assert accuracy > 0.9
+    # The labels are noisy on purpose (synthetic.LABEL_NOISE), so no perfect separation.
+    assert scores[labels].mean() > scores[~labels].mean() + 0.4
+    assert auc(labels.astype(int), scores) > 0.85
+    assert ((scores > 0.5) == labels).mean() > 0.75
 
 
 def test_ensure_model_reuses_a_model_with_the_same_hash(tmp_path: Path) -> None:

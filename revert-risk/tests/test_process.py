@@ -128,7 +128,7 @@ def curl(url: str, body: str) -> tuple[int, Any]:
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_real_server_answers_curl(server: str, embedded_wiki: Any) -> None:
     predict = f"{server}/v1/models/{MODEL_NAME}:predict"
-    rev_id = embedded_wiki.seed["revisions"]["good"][0]
+    rev_id = embedded_wiki.seed["revisions"]["good_edit"]
     status, body = curl(predict, json.dumps({"lang": "en", "rev_id": rev_id}))
     assert status == 200, body
     assert body["revision_id"] == rev_id and body["wiki_db"] == "enwiki"
