@@ -10,9 +10,12 @@ The data: every one of the 64 topics (:mod:`.taxonomy`) owns a pool of Wikidata 
 made of real, well-known ids that belong to it (:data:`ANCHORS`, including every id the
 embedded test wiki's pages link to) and synthetic ids (``Q900000000`` and up, far above
 any id Wikidata has given out). An example article has one topic, sometimes two, plus the
-starred parents they imply, and links to ids drawn from its topics' pools and from a
-pool of generic ids that any article may link to. A seeded :class:`random.Random` makes
-the data the same on every run, and fastText trains on one thread with a fixed seed.
+starred parents they imply, and 1 to about 60 links: to ids of its topics' pools (an
+anchor brings all its topics into the labels), often to a few ids of an unrelated topic,
+and to generic ids that any article may link to. Every anchor also appears in a few
+examples of its own topics, so none is out of vocabulary. A seeded
+:class:`random.Random` makes the data the same on every run, and fastText trains on one
+thread with a fixed seed.
 
 :func:`ensure_model` reuses a model already in ``DIR`` when the training data, the
 parameters and the fastText version hash to the same key, so tests train once.
