@@ -13,7 +13,8 @@ Typical use::
   missing (as root; otherwise it says what to install);
 - :func:`ensure_template` builds the seeded wiki once into a cache directory
   (``<repo or cwd>/.cache/embedded-wiki-template-<fingerprint of the seed>``, or under
-  ``$EMBEDDED_WIKI_CACHE``), guarded by a file lock so parallel test sessions build it once;
+  ``$EMBEDDED_WIKI_CACHE``), guarded by a file lock so parallel test sessions build it once
+  (templates of older seeds are removed after an hour);
 - :class:`EmbeddedWiki` copies that template into a directory and serves it with
   ``PHP_CLI_SERVER_WORKERS=4 php -S 127.0.0.1:PORT`` (document root: a directory holding a
   symlink ``w -> /usr/share/mediawiki``), then stops the server's whole process group.
@@ -62,6 +63,7 @@ CACHE_ENV = "EMBEDDED_WIKI_CACHE"
 TEMPLATE_PREFIX = "embedded-wiki-template-"
 SCRATCH_DIR = "/dev/shm"
 SCRATCH_MIN_FREE = 512 * 1024 * 1024
+STALE_TEMPLATE_AGE = 3600.0  # seconds
 
 MARKER = ".embedded-wiki"  # marks a directory this module may empty
 SEED_FILE = "seed.json"
@@ -281,7 +283,22 @@ def ensure_template(cache_root: Path | None = None) -> Path:
         finally:
             shutil.rmtree(building, ignore_errors=True)
             shutil.rmtree(staging, ignore_errors=True)
+    _prune_stale_templates(root, keep=target)
     return target
+
+
+def _prune_stale_templates(root: Path, keep: Path) -> None:
+    """Remove templates of other fingerprints (older seeds) not modified for an hour."""
+    cutoff = time.time() - STALE_TEMPLATE_AGE
+    for path in root.glob(f"{TEMPLATE_PREFIX}*"):
+        if path == keep or ".tmp-" in path.name or path.suffix == ".lock":
+            continue
+        try:
+            if path.is_dir() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+                path.with_name(f"{path.name}.lock").unlink(missing_ok=True)
+        except OSError:
+            continue
 
 
 def _scratch_dir(fallback: Path) -> Path:
