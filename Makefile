@@ -72,3 +72,12 @@ test: system-packages $(VENV)/tools/.installed
 
 clean: stop
 	rm -rf $(VENV) .tox .cache models
+
+# Load benchmarks of every service against a MediaWiki replay server (about 20 minutes);
+# writes benchmarks/RESULTS.md. `make bench BENCH_ARGS=--quick` is a smoke run.
+.PHONY: bench
+bench: system-packages venvs
+	$(VENV)/revscoring/bin/python benchmarks/run.py \
+	  --python-revscoring $(VENV)/revscoring/bin/python \
+	  --python-outlink $(VENV)/outlink/bin/python \
+	  --python-revert-risk $(VENV)/revert-risk/bin/python $(BENCH_ARGS)
