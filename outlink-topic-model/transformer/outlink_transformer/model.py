@@ -37,8 +37,10 @@ class OutlinkTransformer(JsonModel):
     ) -> None:
         super().__init__(settings.inference_name)
         self.settings = settings
-        self.predictor: Predictor = predictor or PredictorClient.from_settings(settings)
-        self.wiki = wiki or MediaWikiClient.from_settings(settings)
+        self.predictor: Predictor = (
+            predictor if predictor is not None else PredictorClient.from_settings(settings)
+        )
+        self.wiki = wiki if wiki is not None else MediaWikiClient.from_settings(settings)
         self.events = events if events is not None else EventGateClient.from_settings(settings)
 
     def load(self) -> bool:
