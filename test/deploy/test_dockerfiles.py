@@ -1,0 +1,152 @@
+"""Each image's Dockerfile (what `make images` builds with podman) and its Blubber file
+(what the CI pipelines build) describe the same image: same base, apt packages,
+requirements, users, working directory, environment, copied files, entry point and port.
+
+The Dockerfile's `build` and `production` stages are the Blubber variants of those names.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+import pytest
+
+from deploylib import (
+    HTTP_PORT,
+    IMAGES,
+    PIPELINE,
+    REPO,
+    Dockerfile,
+    Image,
+    artifacts,
+    builders,
+    in_image,
+    parse_dockerfile,
+    variant,
+)
+
+
+@pytest.fixture(params=IMAGES, ids=lambda image: image.name)
+def image(request: pytest.FixtureRequest) -> Image:
+    return request.param
+
+
+@pytest.fixture
+def dockerfile(image: Image) -> Dockerfile:
+    assert image.dockerfile_path.is_file(), f"no Dockerfile for {image.name}"
+    return parse_dockerfile(image.dockerfile_path)
+
+
+def test_stages_are_the_blubber_variants(dockerfile: Dockerfile) -> None:
+    assert list(dockerfile.stages) == ["build", "production"]
+
+
+def test_same_base_image(image: Image, dockerfile: Dockerfile) -> None:
+    """FROM ${BASE_IMAGE} everywhere; its default is the Blubber base (scripts/images.sh
+    passes a local debootstrap bookworm instead)."""
+    assert dockerfile.global_args["BASE_IMAGE"] == image.blubber()["base"]
+    for stage in dockerfile.stages.values():
+        assert stage.base == "${BASE_IMAGE}"
+
+
+@pytest.mark.parametrize("stage", ["build", "production"])
+def test_same_apt_packages(image: Image, dockerfile: Dockerfile, stage: str) -> None:
+    blubber = variant(image.blubber(), stage)["apt"]["packages"]
+    assert sorted(dockerfile.stages[stage].apt_packages) == sorted(blubber)
+
+
+def test_same_requirements(image: Image, dockerfile: Dockerfile) -> None:
+    """The same requirements files, copied to the same place and installed from it, with
+    the shared package copied before."""
+    build = variant(image.blubber(), "build")
+    workdir = build["lives"]["in"]
+    stage = dockerfile.stages["build"]
+    assert stage.workdir == str(in_image(".", workdir))
+
+    requirements = [
+        item
+        for kind, config in builders(build)
+        if kind == "python"
+        for item in artifacts(config["requirements"])
+    ]
+    expected = [in_image(item["destination"], workdir) for item in requirements]
+    assert stage.pip_requirements == expected
+    copies = {destination: source for _, source, destination in stage.copies}
+    for item, destination in zip(requirements, expected):
+        assert copies[str(destination)] == item["source"]
+    assert copies["/srv/app/python"] == "python"
+
+    commands = [
+        config["command"]
+        for kind, config in builders(build)
+        if kind == "custom" and "pip" in config.get("command", [])
+    ]
+    editables = [
+        in_image(command[command.index("-e") + 1], workdir)
+        for command in commands
+        if "-e" in command
+    ]
+    assert stage.pip_editables == editables
+    # The virtualenv is where Blubber's python builder makes it.
+    assert any("python3 -m venv /opt/lib/venv" in run for run in stage.runs)
+
+
+def test_same_users(image: Image, dockerfile: Dockerfile) -> None:
+    config = image.blubber()
+    build, production = variant(config, "build"), variant(config, "production")
+    lives, runs = build["lives"], production["runs"]
+    assert dockerfile.stages["build"].user == f"{lives['uid']}:{lives['gid']}"
+    assert dockerfile.stages["build"].users_created == {lives["as"]: lives["uid"]}
+    final = dockerfile.stages["production"]
+    assert final.user == f"{runs['uid']}:{runs['gid']}"
+    assert final.users_created == {lives["as"]: lives["uid"], runs["as"]: runs["uid"]}
+    # Application files belong to the build user, not to the one that runs them.
+    chowns = [run for run in final.runs if "chown" in run]
+    assert not chowns, "nothing in the production image is handed to the runtime user"
+
+
+def test_same_entry_point_working_directory_and_environment(
+    image: Image, dockerfile: Dockerfile
+) -> None:
+    production = variant(image.blubber(), "production")
+    final = dockerfile.stages["production"]
+    assert final.entrypoint == production["entrypoint"]
+    assert final.workdir == production["runs"].get("in", production["lives"]["in"])
+    assert final.env == production["runs"]["environment"]
+
+
+def test_same_port(image: Image, dockerfile: Dockerfile) -> None:
+    final = dockerfile.stages["production"]
+    environment = variant(image.blubber(), "production")["runs"]["environment"]
+    assert final.expose == [str(HTTP_PORT)]
+    assert final.env["HTTP_PORT"] == environment["HTTP_PORT"] == str(HTTP_PORT)
+
+
+def test_same_files_copied_into_production(image: Image, dockerfile: Dockerfile) -> None:
+    production = variant(image.blubber(), "production")
+    workdir = production["lives"]["in"]
+    blubber = sorted(
+        (
+            item["from"],
+            item["source"],
+            str(in_image(item["destination"], workdir)),
+        )
+        for item in artifacts(production["copies"])
+    )
+    assert sorted(dockerfile.stages["production"].copies) == blubber
+
+
+def test_build_context_keeps_what_the_images_copy() -> None:
+    """.pipeline/images.dockerignore (podman build --ignorefile) drops caches and virtual
+    environments, never a path an image copies."""
+    patterns = [
+        line.strip()
+        for line in (PIPELINE / "images.dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert {".git", ".venv", ".tox", ".cache", "models"} <= set(patterns)
+    for image in IMAGES:
+        for _, source, _ in parse_dockerfile(image.dockerfile_path).stages["build"].copies:
+            top = PurePosixPath(source).parts[0]
+            assert top not in patterns, (image.name, source)
+            assert (REPO / source).exists(), (image.name, source)
