@@ -104,6 +104,7 @@ class LoadResult:
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     client_cpu: float = 0.0  # seconds of this process's CPU during the whole run
+    answered: int = 0  # every answer of the run, warm-up and drain included
 
     @property
     def count(self) -> int:
@@ -155,6 +156,7 @@ async def run_load(
                     connection.close()
                     status, body, ok = 0, repr(error).encode(), False
                 ended = time.perf_counter()
+                result.answered += status != 0
                 if measure_from <= ended <= stop_at:
                     if ok:
                         result.latencies.append(ended - began)

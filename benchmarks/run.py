@@ -293,7 +293,6 @@ class Harness:
         busy = machine_busy() - busy0
         other = max(0.0, (busy - server_cpu - replay_cpu - harness_cpu) / wall)
         measured = [rss for t, rss in samples if t >= wall0 + warmup] or [samples[-1][1]]
-        completed = result.count + result.errors
         record = RunRecord(
             case=case,
             config=config,
@@ -308,7 +307,7 @@ class Harness:
             rss_end=measured[-1] / MB,
             rss_peak=max(measured) / MB,
             # CPU of the whole run (warm-up and drain too) per request answered in it
-            server_cpu_ms=server_cpu * 1000 / max(1, self._answered(completed, wall, duration)),
+            server_cpu_ms=server_cpu * 1000 / max(1, result.answered),
             replay_cpu=replay_cpu,
             client_cpu=result.client_cpu,
             other_cores=other,
@@ -327,12 +326,6 @@ class Harness:
         for sample in result.error_samples[:1]:
             say(f"    error sample: {sample}")
         return record
-
-    @staticmethod
-    def _answered(completed_in_window: int, wall: float, duration: float) -> int:
-        """Requests answered over the whole run (warm-up and drain included), estimated
-        from those in the measured window, so CPU per request covers the same span."""
-        return int(round(completed_in_window * wall / duration)) if duration else 0
 
     async def sweep(
         self,

@@ -44,12 +44,18 @@ def evaluate(report: Any) -> list:
             targets.append(Target(name, "not measured", None))
         else:
             ratio = run.rps / floor["two_rate"]
+            # the same comparison in CPU time, which a busy neighbour moves least
+            efficiency = floor["one_cpu_ms"] / run.server_cpu_ms if run.server_cpu_ms else 0
+            detail = f"CPU: floor {floor['one_cpu_ms']:.0f} ms/revision, server "
+            detail += f"{run.server_cpu_ms:.0f} ms/request = {efficiency:.2f}x"
+            if run.errors:
+                detail += f"; {run.errors} errors"
             targets.append(
                 Target(
                     name,
                     f"{run.rps:.2f} req/s / {floor['two_rate']:.2f} = {ratio:.2f}x",
                     ratio >= 0.9 and run.errors == 0,
-                    f"{run.errors} errors" if run.errors else "",
+                    detail,
                 )
             )
         name = f"revscoring :predict uncached, c=16 p99 <= 1.5x p50 [{label}]"
