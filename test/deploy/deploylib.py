@@ -168,11 +168,12 @@ def local_requirement_paths(requirements: Path) -> list[str]:
 # --- settings: the environment each server reads ---------------------------------------------
 
 
-def _class_fields(tree: ast.Module, class_name: str) -> tuple[set[str], list[str]]:
+def _class_fields(tree: ast.Module, class_name: str) -> tuple[dict[str, str], list[str]]:
+    """Field name -> annotation (source text) of a class, and its base class names."""
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == class_name:
             fields = {
-                stmt.target.id
+                stmt.target.id: ast.unparse(stmt.annotation)
                 for stmt in node.body
                 if isinstance(stmt, ast.AnnAssign)
                 and isinstance(stmt.target, ast.Name)
@@ -187,24 +188,28 @@ def _class_fields(tree: ast.Module, class_name: str) -> tuple[set[str], list[str
 SHARED_SETTINGS = REPO / "python" / "src" / "inference_common" / "settings.py"
 
 
-def settings_env(settings_file: Path) -> set[str]:
-    """Environment variables a server's settings read: the fields of every settings class
-    in ``settings_file`` (a ``ServerSettings`` subclass) and of ``ServerSettings``, in
-    capitals (pydantic-settings, case-insensitive, no prefix)."""
+def settings_fields(settings_file: Path) -> dict[str, str]:
+    """Environment variable -> annotation of every setting a server reads: the fields of
+    ``ServerSettings`` and of the ``ServerSettings`` subclass(es) in ``settings_file``,
+    in capitals (pydantic-settings: case-insensitive, no prefix)."""
     shared_tree = ast.parse(SHARED_SETTINGS.read_text())
-    shared_fields, _ = _class_fields(shared_tree, "ServerSettings")
+    fields, _ = _class_fields(shared_tree, "ServerSettings")
     tree = ast.parse(settings_file.read_text())
-    names: set[str] = set()
     found = False
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
-            fields, bases = _class_fields(tree, node.name)
+            own, bases = _class_fields(tree, node.name)
             if "ServerSettings" in bases:
-                names |= fields
+                fields = {**fields, **own}
                 found = True
     if not found:
         raise LookupError(f"no ServerSettings subclass in {settings_file}")
-    return {name.upper() for name in names | shared_fields}
+    return {name.upper(): annotation for name, annotation in fields.items()}
+
+
+def settings_env(settings_file: Path) -> set[str]:
+    """The environment variables a server's settings read."""
+    return set(settings_fields(settings_file))
 
 
 # --- Dockerfiles -------------------------------------------------------------------------------
