@@ -116,7 +116,9 @@ class ApiRecorder:
 
 
 @pytest.fixture
-async def api_recorder(embedded_wiki: Any, unused_tcp_port: int) -> AsyncIterator[ApiRecorder]:
+async def api_recorder(
+    embedded_wiki: Any, unused_tcp_port_factory: Callable[[], int]
+) -> AsyncIterator[ApiRecorder]:
     recorder = ApiRecorder(embedded_wiki.api_url)
     session = httpx.AsyncClient(timeout=30)
 
@@ -136,8 +138,9 @@ async def api_recorder(embedded_wiki: Any, unused_tcp_port: int) -> AsyncIterato
     app.router.add_route("*", "/w/api.php", forward)
     runner = web.AppRunner(app)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
-    recorder.base_url = f"http://127.0.0.1:{unused_tcp_port}"
+    port = unused_tcp_port_factory()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    recorder.base_url = f"http://127.0.0.1:{port}"
     yield recorder
     await runner.cleanup()
     await session.aclose()
