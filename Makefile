@@ -81,3 +81,10 @@ bench: system-packages venvs
 	  --python-revscoring $(VENV)/revscoring/bin/python \
 	  --python-outlink $(VENV)/outlink/bin/python \
 	  --python-revert-risk $(VENV)/revert-risk/bin/python $(BENCH_ARGS)
+
+# Build every image with podman from a local debootstrap Debian base, run each with the
+# demo models mounted read-only at /mnt/models, get a real prediction from the embedded
+# MediaWiki, and write sizes and start-up times to deploy/IMAGES.md. Slow: not in `test`.
+.PHONY: images
+images: system-packages venvs models
+	VENV=$(VENV) WIKI_PORT=$(WIKI_PORT) SHARED_DIR=$(CURDIR)/../shared bash scripts/images.sh all
