@@ -11,8 +11,10 @@ For the revisions of one wiki (a batch is grouped by language first), the calls 
      allows this for one page per call, so it is one call per distinct page, and none for
      page creations).
 
-A batch of 20 edits of 20 pages of one wiki costs 23 calls, 3 of them sequential rounds at
-most; 20 edits of one page cost 4.
+A batch of 20 edits of 20 pages of one wiki costs 23 calls in two sequential rounds; 20
+edits of one page cost 4. (Parents and users could share one request, ``prop=revisions``
+with ``list=users``; they are two concurrent calls of the same round, through the shared
+client's ``revisions`` and ``users``.)
 """
 
 from __future__ import annotations
