@@ -10,6 +10,7 @@ plain data crosses the process boundary, never a model.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,16 +93,27 @@ def text_size(docs: RevisionDocs) -> int:
     return size
 
 
+# Feature extraction reads process-wide objects that are not thread-safe: revscoring's
+# language modules share one pyenchant Dict per language, and concurrent Dict.check()
+# calls from several threads answer wrongly (dictionary-word features, hence scores,
+# changed with the load). Extraction is mostly pure Python under the GIL anyway, so
+# running it one thread at a time costs little throughput (PROCESS_POOL_WORKERS is the
+# way to use more cores); process-pool workers run one task at a time.
+_EXTRACTION_LOCK = threading.Lock()
+
+
 def score_revision(
     models: Sequence[ServedModel], docs: RevisionDocs, features: bool
 ) -> dict[str, dict[str, Any] | ModelServerError]:
     """Score one revision for each model: ``{"score": {...}}`` (plus ``"features"``), or
-    the error that says why this model cannot score it."""
+    the error that says why this model cannot score it. Safe to call from several
+    threads at once (extraction is serialised)."""
     values = {dependent.name: value for dependent, value in build_cache(docs).items()}
     results: dict[str, dict[str, Any] | ModelServerError] = {}
     for model in models:
         try:
-            feature_values = compat.extract_features(model.loaded, values)
+            with _EXTRACTION_LOCK:
+                feature_values = compat.extract_features(model.loaded, values)
             result: dict[str, Any] = {
                 "score": format_score(model.kind, compat.score(model.loaded, feature_values))
             }

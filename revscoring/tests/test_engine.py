@@ -4,8 +4,10 @@ fetching, per-revision errors, the score cache and its keys, single-flight."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import json
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,8 +22,10 @@ from inference_common.errors import (
     UnsupportedContent,
     UserDeleted,
 )
+from inference_common.mediawiki import Endpoint
 from revscoring_server import scoring
 from revscoring_server.engine import ScoringEngine, cache_key
+from revscoring_server.fetch import fetch_revision_docs
 from revscoring_server.model_types import MODEL_TYPES, check_output
 from revscoring_server.scoring import ServedModel, load_served_model
 from revscoring_server.settings import RevscoringSettings
@@ -470,3 +474,51 @@ async def test_redis_down_never_fails_a_score(
         for rev_id in corpus.edits[:2]:
             check_output(MODEL_TYPES["articlequality"], results[rev_id]["articlequality"]["score"])
     assert len(memory_wiki.calls) == 2  # nothing was cached, nothing failed
+
+
+# -- threads --------------------------------------------------------------------------------
+
+
+async def test_feature_extraction_runs_one_thread_at_a_time(
+    served: Callable[[str], ServedModel],
+    corpus: Corpus,
+    memory_wiki: MemoryWiki,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The engine scores the revisions of concurrent requests in several threads, but
+    extraction reads process-wide objects that are not thread-safe: revscoring's
+    English dictionary features share pyenchant Dicts, whose check() answers wrongly
+    when threads call it at once (scores of the same revision then changed with the
+    load: seen as one dictionary word more or less under four concurrent /v3 batches).
+    So extraction must never overlap, whatever the number of threads."""
+    active = [0, 0]  # now, peak
+    original = scoring.compat.extract_features
+
+    def watched(loaded: Any, values: Any) -> Any:
+        active[0] += 1
+        active[1] = max(active)
+        try:
+            time.sleep(0.01)  # long enough for the other threads to arrive
+            return original(loaded, values)
+        finally:
+            active[0] -= 1
+
+    monkeypatch.setattr(scoring.compat, "extract_features", watched)
+    rev_ids = corpus.edits[:6]
+    fetched = await fetch_revision_docs(
+        MemoryClient(memory_wiki),
+        Endpoint("http://wiki.invalid/w/api.php"),
+        rev_ids,
+        MODEL_TYPES["damaging"].needs,
+    )
+    models = [served(name) for name in EDIT_MODELS]
+    alone = {r: scoring.score_revision(models, fetched[r], True) for r in rev_ids}
+    assert active[1] == 1
+
+    def score(rev_id: int) -> tuple[int, Any]:
+        return rev_id, scoring.score_revision(models, fetched[rev_id], True)
+
+    with concurrent.futures.ThreadPoolExecutor(6) as threads:
+        together = list(threads.map(score, rev_ids * 2))
+    assert active[1] == 1
+    assert [result for _, result in together] == [alone[r] for r, _ in together]
