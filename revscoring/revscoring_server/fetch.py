@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Iterable
 
-from inference_common.errors import ModelServerError, RevisionNotFound, UserDeleted
+from inference_common.errors import ModelServerError, RevisionNotFound, TextDeleted, UserDeleted
 from inference_common.mediawiki import Endpoint, MediaWikiClient, require_text
 
 from .model_types import RevisionNeeds
@@ -93,7 +93,13 @@ def _assemble(
                 f"the parent revision {parent_id} of revision {revision['revid']} "
                 "does not exist or was deleted"
             )
-        require_text(parent)
+        try:
+            require_text(parent)
+        except TextDeleted:
+            raise TextDeleted(
+                f"the text of the parent revision {parent_id} of revision {revision['revid']} "
+                "is deleted or suppressed"
+            ) from None
     user = None
     if needs.user_info and int(revision.get("userid") or 0) > 0:
         user = users.get(str(revision["user"]))

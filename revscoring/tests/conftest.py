@@ -48,10 +48,7 @@ from inference_common.server import build_app  # noqa: E402
 from revscoring_server.model import RevscoringModel, build_models, ores_routers  # noqa: E402
 from revscoring_server.settings import RevscoringSettings  # noqa: E402
 
-import importlib.util  # noqa: E402  TEMPORARY until embedded_wiki lands
-
-if importlib.util.find_spec("inference_common.embedded_wiki.fixtures") is not None:
-    pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
+pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
 
 DEMO_MODELS_DIR = SERVICE_DIR / ".cache" / "demo-models"
 ORES_MODELS_DIR = REPO_DIR.parent / "shared" / "models" / "ores"
@@ -81,12 +78,13 @@ def models_dir(
     demo_models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[..., Path]:
     """``models_dir("enwiki-damaging", ...)``: a MODELS_DIR with only those demo models
-    (``models_dir()``: all of them). ``files={"enwiki-damaging": path}`` serves another
-    file under a demo name."""
+    (``models_dir()``: all of them); ``files={"enwiki-damaging": path}`` adds (or replaces)
+    a model file under that name."""
     made: dict[tuple, Path] = {}
 
     def make(*names: str, files: Mapping[str, Path] | None = None) -> Path:
-        chosen = {name: demo_models[name] for name in (names or demo_models)}
+        everything = not names and not files
+        chosen = {name: demo_models[name] for name in (demo_models if everything else names)}
         chosen.update(files or {})
         key = tuple(sorted((name, str(path)) for name, path in chosen.items()))
         if key not in made:
@@ -169,6 +167,15 @@ def wiki_url(embedded_wiki: Any) -> str:
 @pytest.fixture(scope="session")
 def seed(embedded_wiki: Any) -> dict[str, Any]:
     return embedded_wiki.seed
+
+
+@pytest.fixture(scope="session")
+def article_revisions(seed: dict[str, Any]) -> list[int]:
+    """English article revisions every wikitext model can score: all of the seed's but
+    the one by a hidden user and the revert of a text-hidden revision (the edit models
+    need the user and the parent)."""
+    unscorable = {seed["revisions"]["user_hidden"], seed["revisions"]["text_deleted_revert"]}
+    return [r for r in seed["all_article_revisions"] if r not in unscorable]
 
 
 @pytest.fixture(scope="session")
