@@ -20,12 +20,19 @@ from .scoring import ServedModel
 MODEL_INFO_FIELDS = ("version", "type", "labels", "features", "revscoring_version")
 
 
+def _label_key(label: Any) -> str:
+    if isinstance(label, bool):
+        return "true" if label else "false"
+    return str(label)
+
+
 def model_info(model: ServedModel, fields: Iterable[str] = ("version",)) -> dict[str, Any]:
     """What ORES' ``model_info`` said about a model, for the requested fields."""
     available = {
         "version": model.version,
         "type": type(model.loaded.model).__name__,
-        "labels": [str(label) for label in model.labels],
+        # written as in the scores' probability keys ("true"/"false" for boolean models)
+        "labels": [_label_key(label) for label in model.labels],
         "features": [str(feature) for feature in model.loaded.features],
         "revscoring_version": model.loaded.revscoring_version,
     }
