@@ -168,6 +168,31 @@ class Server:
                 pass
         return total
 
+    def main_cpu(self) -> float:
+        """CPU seconds of the started process alone (without pool workers)."""
+        if self.process is None:
+            return 0.0
+        try:
+            times = self.process.cpu_times()
+        except psutil.NoSuchProcess:
+            return 0.0
+        return times.user + times.system
+
+    def log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def log_count(self, since: int, needle: str) -> int:
+        """Occurrences of ``needle`` in the log written after offset ``since``."""
+        try:
+            with self.log_path.open("rb") as handle:
+                handle.seek(since)
+                return handle.read().decode("utf-8", "replace").count(needle)
+        except OSError:
+            return 0
+
     def pids(self) -> list[int]:
         return [proc.pid for proc in self.processes()]
 

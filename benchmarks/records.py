@@ -28,6 +28,8 @@ class RunRecord:
     other_cores: float  # cores busy with processes outside the benchmark
     seconds: float
     items: int = 1  # revisions per request
+    main_cpu_ms: float = 0.0  # CPU ms per request of the server's main process alone
+    retries: int = 0  # upstream retries the servers logged during the run
     note: str = ""
     error_samples: list[str] = field(default_factory=list)
 

@@ -130,17 +130,21 @@ def render(report: Report) -> str:
         "Closed loop: *c* connections each send the next request as soon as the previous "
         "answer is in. req/s and latencies count the requests answered inside the measured "
         "window (after a warm-up). *CPU/req* is the server's CPU (all its processes) per "
-        "request; RSS is summed over all the server's processes (for the outlink pair: "
-        "both servers) at the start and end of the measured window, and its peak. *vs "
-        "floor* is req/s divided by the two-process and the one-process floor. *wiki CPU* "
-        "is the replay server's CPU time in the run, *client CPU* the load generator's."
+        "request, *main* the part of it spent in the server's main process (the rest is "
+        "pool workers; for the outlink pair, the predictor); *retries* counts upstream "
+        "retries the server logged (a timeout while its event loop was busy); RSS is summed "
+        "over all the server's processes (for the outlink pair: both servers) at the start "
+        "and end of the measured window, and its peak. *vs floor* is req/s divided by the "
+        "two-process and the one-process floor. *wiki CPU* is the replay server's CPU time "
+        "in the run, *client CPU* the load generator's."
     )
     add("")
     add(
         "| case | config | c | req/s | vs floor (2p / 1p) | p50 ms | p90 ms | p99 ms | errors "
-        "| CPU/req ms | RSS MB start→end (peak) | wiki CPU s | client CPU s | others |"
+        "| CPU/req ms (main) | retries | RSS MB start→end (peak) | wiki CPU s | client CPU s "
+        "| others |"
     )
-    add("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    add("| --- " * 15 + "|")
     for run in report.runs:
         rps = f"{run.rps:.1f}"
         if run.items > 1:
@@ -148,7 +152,8 @@ def render(report: Report) -> str:
         add(
             f"| {run.case} | {run.config} | {run.concurrency} | {rps} | "
             f"{_floor_ratio(report, run)} | {_f(run.p50)} | {_f(run.p90)} | {_f(run.p99)} | "
-            f"{run.errors} | {run.server_cpu_ms:.1f} | {run.rss_start:.0f}→{run.rss_end:.0f} "
+            f"{run.errors} | {run.server_cpu_ms:.1f} ({getattr(run, 'main_cpu_ms', 0):.1f}) | "
+            f"{getattr(run, 'retries', 0)} | {run.rss_start:.0f}→{run.rss_end:.0f} "
             f"({run.rss_peak:.0f}) | {run.replay_cpu:.2f} | {run.client_cpu:.2f} | "
             f"{run.other_cores:.2f} |"
         )

@@ -259,6 +259,8 @@ class Harness:
     ) -> RunRecord:
         assert self.replay is not None
         cpu0 = sum(s.cpu() for s in servers)
+        main0 = servers[0].main_cpu()
+        logs0 = [s.log_size() for s in servers]
         replay0 = self.replay.cpu()
         busy0 = machine_busy()
         harness0 = time.process_time()
@@ -288,6 +290,8 @@ class Harness:
         samples.append((time.perf_counter(), sum(s.rss() for s in servers)))
         wall = time.perf_counter() - wall0
         server_cpu = sum(s.cpu() for s in servers) - cpu0
+        main_cpu = servers[0].main_cpu() - main0
+        retries = sum(s.log_count(size, "; retry ") for s, size in zip(servers, logs0))
         replay_cpu = self.replay.cpu() - replay0
         harness_cpu = time.process_time() - harness0
         busy = machine_busy() - busy0
@@ -314,12 +318,15 @@ class Harness:
             seconds=wall,
             items=items,
             error_samples=result.error_samples,
+            main_cpu_ms=main_cpu * 1000 / max(1, result.answered),
+            retries=retries,
         )
         self.report.runs.append(record)
         say(
             f"  {case:12} {config:16} c={concurrency:<3} {record.rps:8.1f} req/s  "
             f"p50 {record.p50:8.1f}  p90 {record.p90:8.1f}  p99 {record.p99:8.1f} ms  "
-            f"err {record.errors}  cpu/req {record.server_cpu_ms:6.1f} ms  "
+            f"err {record.errors}  cpu/req {record.server_cpu_ms:6.1f} ms (main "
+            f"{record.main_cpu_ms:.1f})  retries {record.retries}  "
             f"rss {record.rss_start:.0f}->{record.rss_end:.0f} MB  replay cpu "
             f"{replay_cpu:.2f}s  client cpu {result.client_cpu:.2f}s  others {other:.2f} cores"
         )
@@ -538,7 +545,7 @@ class Harness:
         try:
             all_ids = self.rev_ids()
             blocks = [all_ids[i : i + 50] for i in range(0, len(all_ids) - 49, 50)]
-            blocks = blocks[: 1 if self.quick else 3]
+            blocks = blocks[: 1 if self.quick else 2]
             for block in blocks:
                 query = urllib.parse.urlencode(
                     {"models": "damaging|goodfaith", "revids": "|".join(map(str, block))}
