@@ -150,3 +150,16 @@ def test_build_context_keeps_what_the_images_copy() -> None:
             top = PurePosixPath(source).parts[0]
             assert top not in patterns, (image.name, source)
             assert (REPO / source).exists(), (image.name, source)
+
+
+def test_make_images_builds_and_runs_every_image() -> None:
+    """`make images` runs scripts/images.sh, which knows every image (and how to ask it
+    for a prediction)."""
+    script = (REPO / "scripts" / "images.sh").read_text()
+    (line,) = [line for line in script.splitlines() if line.startswith("ALL_IMAGES=(")]
+    assert line[len("ALL_IMAGES=(") : -1].split() == [image.name for image in IMAGES]
+    assert script.startswith("#!/usr/bin/env bash") and "\nset -euo pipefail\n" in script
+    for image in IMAGES:
+        assert f"    {image.name})\n" in script, f"no smoke test for {image.name}"
+    makefile = (REPO / "Makefile").read_text()
+    assert "\nimages:" in makefile and "scripts/images.sh all" in makefile
