@@ -60,31 +60,6 @@ def _registered_name(revision: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) and name and revision.get("userid") else None
 
 
-async def first_revision(
-    client: MediaWikiClient, endpoint: Endpoint, page_id: int
-) -> dict[str, Any] | None:
-    """The page's first revision (``revid``, ``timestamp``), or None if the wiki has none.
-
-    One call, deliberately without following ``continue`` (only the first is wanted)."""
-    document = await client.call(
-        endpoint,
-        {
-            "action": "query",
-            "prop": "revisions",
-            "pageids": page_id,
-            "rvdir": "newer",
-            "rvlimit": 1,
-            "rvprop": "ids|timestamp",
-        },
-    )
-    pages = (document.get("query") or {}).get("pages") or []
-    for page in pages if isinstance(pages, list) else []:
-        revisions = page.get("revisions") if isinstance(page, dict) else None
-        if isinstance(revisions, list) and revisions and isinstance(revisions[0], dict):
-            return revisions[0]
-    return None
-
-
 async def fetch_edits(
     client: MediaWikiClient, endpoint: Endpoint, rev_ids: Iterable[int]
 ) -> dict[int, EditDocuments | ModelServerError]:
@@ -121,13 +96,12 @@ async def fetch_edits(
     async def no_users() -> dict[str, dict[str, Any]]:
         return {}
 
-    parents, users, *firsts = await asyncio.gather(
+    parents, users, first_by_page = await asyncio.gather(
         client.revisions(endpoint, sorted(parent_ids)) if parent_ids else no_parents(),
         client.users(endpoint, sorted(names)) if names else no_users(),
-        *(first_revision(client, endpoint, page_id) for page_id in page_ids),
+        client.first_revisions(endpoint, page_ids, props="ids|timestamp"),
     )
     all_revisions = {**fetched, **parents}
-    first_by_page = dict(zip(page_ids, firsts))
 
     for rev_id, revision in usable.items():
         parent_id = _parent_id(revision)

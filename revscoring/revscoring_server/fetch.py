@@ -63,7 +63,7 @@ async def fetch_revision_docs(
         else _nothing()
     )
     creations_task = (
-        _page_creations(client, endpoint, page_ids)
+        client.first_revisions(endpoint, page_ids, props=PAGE_CREATION_PROPS)
         if needs.page_creation and page_ids
         else _nothing()
     )
@@ -112,35 +112,6 @@ def _assemble(
             )
     creation = creations.get(int(revision["page"]["pageid"])) if parent_id else None
     return RevisionDocs(rev=revision, parent=parent, user=user, page_creation=creation)
-
-
-async def _page_creations(
-    client: MediaWikiClient, endpoint: Endpoint, page_ids: Iterable[int]
-) -> dict[int, dict[str, Any]]:
-    """Each page's first revision (one call per page: the API allows ``rvlimit`` with a
-    single page only)."""
-
-    async def first(page_id: int) -> tuple[int, dict[str, Any] | None]:
-        document = await client.call(
-            endpoint,
-            {
-                "action": "query",
-                "prop": "revisions",
-                "pageids": page_id,
-                "rvdir": "newer",
-                "rvlimit": 1,
-                "rvprop": PAGE_CREATION_PROPS,
-            },
-        )
-        for page in document.get("query", {}).get("pages", []):
-            revisions = page.get("revisions") or []
-            if revisions:
-                page_fields = {k: page[k] for k in ("pageid", "ns", "title") if k in page}
-                return page_id, {**revisions[0], "page": page_fields}
-        return page_id, None
-
-    pairs = await asyncio.gather(*(first(page_id) for page_id in page_ids))
-    return {page_id: doc for page_id, doc in pairs if doc is not None}
 
 
 async def _nothing() -> dict:

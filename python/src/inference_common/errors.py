@@ -13,11 +13,12 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-import kserve.errors as kserve_errors
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the web stack is imported only where responses are made, so that
+    # pool workers and tools that only raise these errors do not pay for importing it
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,8 @@ class ModelLoadError(Exception):
 
 
 def error_response(error: ModelServerError) -> JSONResponse:
+    from fastapi.responses import JSONResponse
+
     return JSONResponse(
         status_code=error.status, content={"error": error.to_dict()}, headers=error.headers
     )
@@ -143,6 +146,10 @@ def error_response(error: ModelServerError) -> JSONResponse:
 
 def _translate(exc: Exception) -> ModelServerError:
     """Map KServe's and Starlette's own exceptions into the hierarchy."""
+    import kserve.errors as kserve_errors
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     if isinstance(exc, ModelServerError):
         return exc
     if isinstance(exc, kserve_errors.InvalidInput):
@@ -177,6 +184,8 @@ async def _handle_known(request: Request, exc: Exception) -> JSONResponse:
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     # For a plain Exception Starlette re-raises after this handler, and the server's
     # middleware answers and logs it once; KServe's InferenceError ends here.
+    import kserve.errors as kserve_errors
+
     if isinstance(exc, kserve_errors.InferenceError):
         logger.error("inference error on %s %s: %s", request.method, request.url.path, exc)
     return error_response(HTTPError("internal server error", status=500))
@@ -184,6 +193,10 @@ async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_handlers(app: FastAPI) -> None:
     """Make every error of ``app`` answer in the one JSON error shape."""
+    import kserve.errors as kserve_errors
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     for exc_type in (
         ModelServerError,
         kserve_errors.InvalidInput,

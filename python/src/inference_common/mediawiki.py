@@ -277,6 +277,39 @@ class MediaWikiClient:
             require_text(result)
         return result
 
+    async def first_revisions(
+        self,
+        endpoint: Endpoint,
+        page_ids: Iterable[int],
+        *,
+        props: str = "ids|timestamp|user|userid|comment|size|flags|contentmodel",
+    ) -> dict[int, dict[str, Any]]:
+        """Each page's first revision (its creation), with ``"page"`` attached; pages with
+        none are left out. One call per page, concurrently: the API allows ``rvlimit``
+        with a single page only. Deliberately not :meth:`query`, which would follow
+        ``continue`` through the page's whole history."""
+
+        async def first(page_id: int) -> tuple[int, dict[str, Any] | None]:
+            document = await self.call(
+                endpoint,
+                {
+                    "action": "query",
+                    "prop": "revisions",
+                    "pageids": page_id,
+                    "rvdir": "newer",
+                    "rvlimit": 1,
+                    "rvprop": props,
+                },
+            )
+            for page in _as_list((document.get("query") or {}).get("pages")):
+                revisions = _as_list(page.get("revisions"))
+                if revisions:
+                    return page_id, {**revisions[0], "page": _page_fields(page)}
+            return page_id, None
+
+        pairs = await asyncio.gather(*(first(page_id) for page_id in dict.fromkeys(page_ids)))
+        return {page_id: revision for page_id, revision in pairs if revision is not None}
+
     async def users(
         self,
         endpoint: Endpoint,
