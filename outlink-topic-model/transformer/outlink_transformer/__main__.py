@@ -4,6 +4,7 @@
 ``PREDICTOR_HOST`` from the environment is used.
 """
 
+import logging
 import sys
 
 from kserve.model_server import parser
@@ -24,6 +25,8 @@ def main(argv: list[str] | None = None) -> None:
             "configuration error: PREDICTOR_HOST is required (or --predictor_host)", file=sys.stderr
         )
         raise SystemExit(2)
+    # httpx logs every request to the predictor at INFO; the access log already has them.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     serve(lambda: [OutlinkTransformer(settings)], settings)
 
 
