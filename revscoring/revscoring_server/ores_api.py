@@ -69,7 +69,9 @@ def _rev_ids(raw: str) -> list[int]:
         raise InvalidInput(f"at most {MAX_REVIDS} revids per request, got {len(parts)}")
     ids = []
     for part in parts:
-        if not part.isdigit() or not 0 < int(part) <= MAX_REV_ID:
+        # ASCII digits only: str.isdigit() is also true of "²" (int() then fails: a 500)
+        # and of other scripts' digits
+        if not (part.isascii() and part.isdigit()) or not 0 < int(part) <= MAX_REV_ID:
             raise InvalidInput(
                 f"revids must be positive integers separated by '|', got {part[:20]!r}"
             )

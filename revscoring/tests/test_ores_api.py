@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
+from urllib.parse import quote
 
 import httpx
 import pytest
 from conftest import Server, WikiProxy
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from inference_common.errors import InvalidInput, RevisionNotFound
+from inference_common.inputs import MAX_REV_ID
 from revscoring_server.demo import DEMO_MODEL_NAMES, DEMO_VERSION
 from revscoring_server.model_types import MODEL_TYPES, check_output
 from revscoring_server.ores import ores_response
@@ -30,6 +34,31 @@ def test_revids_parse_deduplicated_and_bounded() -> None:
             _rev_ids(bad)
     with pytest.raises(InvalidInput, match="at most 50 revids"):
         _rev_ids("|".join(str(i) for i in range(1, MAX_REVIDS + 2)))
+
+
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.lists(st.integers(min_value=-5, max_value=MAX_REV_ID + 5), max_size=60).map(
+            lambda ids: "|".join(map(str, ids))
+        ),
+    )
+)
+@example("²")  # str.isdigit() is true, int() fails
+@example("1|٣")  # Arabic-Indic digit three
+@example("１２")  # fullwidth digits
+def test_revids_are_parsed_or_refused_never_anything_else(raw: str) -> None:
+    try:
+        ids = _rev_ids(raw)
+    except InvalidInput as error:
+        assert error.status == 400
+        return
+    assert 0 < len(ids) <= MAX_REVIDS
+    assert len(set(ids)) == len(ids)
+    assert all(isinstance(i, int) and 0 < i <= MAX_REV_ID for i in ids)
+    parts = [part.strip() for part in raw.split("|") if part.strip()]
+    assert all(part.isascii() and part.isdigit() for part in parts)
+    assert set(ids) == {int(part) for part in parts}
 
 
 def test_an_error_replaces_only_that_score(demo_server: Server) -> None:
@@ -171,11 +200,15 @@ async def test_more_than_50_revids_is_400(demo_server: Server, seed: dict[str, A
     assert "at most 50" in response.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("revids", ["abc", "1|-2", "0", "1.5", ""])
+@pytest.mark.parametrize("revids", ["abc", "1|-2", "0", "1.5", "", "²", "１２"])
 async def test_malformed_revids_are_400(demo_server: Server, revids: str) -> None:
     response = await demo_server.client.get("/v3/scores/enwiki/", params={"revids": revids})
     assert response.status_code == 400, response.text
     assert response.json()["error"]["type"] == "InvalidInput"
+    if revids:  # the same as a path segment
+        response = await demo_server.client.get(f"/v3/scores/enwiki/{quote(revids)}/damaging/")
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["type"] == "InvalidInput"
 
 
 async def test_one_revision_for_every_model_of_the_wiki(
