@@ -1,0 +1,110 @@
+"""Process-pool mode (PROCESS_POOL_WORKERS=2, POOL_MIN_BYTES=0: every revision is scored
+in a worker process): the scores equal the in-process ones, and a killed worker costs at
+most the requests it was serving (503 WorkerCrashed) while the following ones succeed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+import httpx
+import pytest
+from conftest import Server
+
+MODELS = ("enwiki-damaging", "enwiki-articlequality")
+
+
+@pytest.fixture(scope="module")
+async def pooled(
+    start_server: Callable[..., Any], models_dir: Callable[..., Path], wiki_url: str
+) -> AsyncIterator[Server]:
+    async with start_server(
+        models_dir=models_dir(*MODELS),
+        wiki_url=wiki_url,
+        process_pool_workers=2,
+        pool_min_bytes=0,
+        score_cache_size=0,
+    ) as server:
+        yield server
+
+
+def cases(seed: dict[str, Any]) -> list[tuple[str, int]]:
+    revisions = seed["revisions"]
+    edits = [revisions[role] for role in ("good_edit", "vandalism", "anon_edit", "page_creation")]
+    return [(name, rev_id) for name in MODELS for rev_id in edits]
+
+
+async def test_pool_scores_equal_in_process_scores(
+    pooled: Server, demo_server: Server, seed: dict[str, Any]
+) -> None:
+    pool = pooled.engine.pool
+    assert pool is not None and len(pool.worker_pids()) == 2
+    assert demo_server.engine.pool is None
+    for name, rev_id in cases(seed):
+        pooled_body = await pooled.score(name, rev_id, extended_output=True)
+        in_process = await demo_server.score(name, rev_id, extended_output=True)
+        assert pooled_body == in_process
+    # errors found in the worker travel back as the same typed errors
+    response = await pooled.predict("enwiki-articlequality", {"rev_id": seed["revisions"]["item"]})
+    assert response.status_code == 422
+    assert response.json()["error"]["type"] == "UnsupportedContent"
+
+
+async def test_concurrent_pool_requests_get_their_own_scores(
+    pooled: Server, demo_server: Server, seed: dict[str, Any]
+) -> None:
+    plan = cases(seed) * 3
+    responses = await asyncio.gather(
+        *(pooled.predict(name, {"rev_id": rev_id}) for name, rev_id in plan)
+    )
+    for (name, rev_id), response in zip(plan, responses):
+        assert response.status_code == 200, response.text
+        assert response.json() == await demo_server.score(name, rev_id)
+
+
+async def assert_ok_or_worker_crashed(response: httpx.Response, expected: dict[str, Any]) -> bool:
+    """True when the request was served; False when it was lost with the worker."""
+    if response.status_code == 503:
+        assert response.json()["error"]["type"] == "WorkerCrashed", response.text
+        return False
+    assert response.status_code == 200, response.text
+    assert response.json() == expected
+    return True
+
+
+async def test_a_killed_worker_fails_at_most_its_requests(
+    pooled: Server, demo_server: Server, seed: dict[str, Any]
+) -> None:
+    pool = pooled.engine.pool
+    plan = cases(seed)[::2]
+    expected = {case: await demo_server.score(*case) for case in plan}
+
+    # killed while requests are in flight
+    victim = pool.worker_pids()[0]
+    in_flight = [
+        asyncio.create_task(pooled.predict(name, {"rev_id": rev_id})) for name, rev_id in plan
+    ]
+    await asyncio.sleep(0.05)
+    os.kill(victim, signal.SIGKILL)
+    responses = await asyncio.wait_for(asyncio.gather(*in_flight), 120)
+    for case, response in zip(plan, responses):
+        await assert_ok_or_worker_crashed(response, expected[case])
+    for case in plan:  # every following request succeeds
+        response = await asyncio.wait_for(pooled.predict(case[0], {"rev_id": case[1]}), 120)
+        assert await assert_ok_or_worker_crashed(response, expected[case])
+    assert victim not in pool.worker_pids()
+
+    # killed while idle: the next request at most is lost
+    victim = pool.worker_pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    await asyncio.sleep(0.5)
+    first, *rest = plan
+    response = await asyncio.wait_for(pooled.predict(first[0], {"rev_id": first[1]}), 120)
+    await assert_ok_or_worker_crashed(response, expected[first])
+    for case in rest:
+        response = await asyncio.wait_for(pooled.predict(case[0], {"rev_id": case[1]}), 120)
+        assert await assert_ok_or_worker_crashed(response, expected[case])
+    assert victim not in pool.worker_pids()
