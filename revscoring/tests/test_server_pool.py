@@ -75,6 +75,18 @@ async def assert_ok_or_worker_crashed(response: httpx.Response, expected: dict[s
     return True
 
 
+async def recover(server: Server, plan: list[tuple[str, int]], expected: dict) -> None:
+    """Requests one after another after a kill: the pool may learn of the dead worker
+    only when the first of them reaches it, so at most that one is lost; the rest are
+    served (by a replacement pool) with the right scores."""
+    lost = 0
+    for case in plan:
+        response = await asyncio.wait_for(server.predict(case[0], {"rev_id": case[1]}), 120)
+        lost += not await assert_ok_or_worker_crashed(response, expected[case])
+    assert lost <= 1
+    assert await assert_ok_or_worker_crashed(response, expected[plan[-1]])
+
+
 async def test_a_killed_worker_fails_at_most_its_requests(
     pooled: Server, demo_server: Server, seed: dict[str, Any]
 ) -> None:
@@ -82,7 +94,8 @@ async def test_a_killed_worker_fails_at_most_its_requests(
     plan = cases(seed)[::2]
     expected = {case: await demo_server.score(*case) for case in plan}
 
-    # killed while requests are in flight
+    # killed while requests are in flight: those may be lost (503 WorkerCrashed), never
+    # answered wrongly
     victim = pool.worker_pids()[0]
     in_flight = [
         asyncio.create_task(pooled.predict(name, {"rev_id": rev_id})) for name, rev_id in plan
@@ -92,19 +105,11 @@ async def test_a_killed_worker_fails_at_most_its_requests(
     responses = await asyncio.wait_for(asyncio.gather(*in_flight), 120)
     for case, response in zip(plan, responses):
         await assert_ok_or_worker_crashed(response, expected[case])
-    for case in plan:  # every following request succeeds
-        response = await asyncio.wait_for(pooled.predict(case[0], {"rev_id": case[1]}), 120)
-        assert await assert_ok_or_worker_crashed(response, expected[case])
+    await recover(pooled, plan, expected)
     assert victim not in pool.worker_pids()
 
-    # killed while idle: the next request at most is lost
+    # killed while idle
     victim = pool.worker_pids()[0]
     os.kill(victim, signal.SIGKILL)
-    await asyncio.sleep(0.5)
-    first, *rest = plan
-    response = await asyncio.wait_for(pooled.predict(first[0], {"rev_id": first[1]}), 120)
-    await assert_ok_or_worker_crashed(response, expected[first])
-    for case in rest:
-        response = await asyncio.wait_for(pooled.predict(case[0], {"rev_id": case[1]}), 120)
-        assert await assert_ok_or_worker_crashed(response, expected[case])
+    await recover(pooled, plan, expected)
     assert victim not in pool.worker_pids()
