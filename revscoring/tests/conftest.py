@@ -134,7 +134,8 @@ class Server:
 
 @asynccontextmanager
 async def running_server(**settings: Any) -> AsyncIterator[Server]:
-    """Build, start and (at exit) shut down a server with these settings."""
+    """Build, start and (at exit) shut down a server with these settings (no retries of
+    MediaWiki calls and 20 s per call unless the test says otherwise)."""
     values: dict[str, Any] = {"http_retries": 0, "http_timeout": 20, **settings}
     config = RevscoringSettings(**values)
     models = build_models(config)
@@ -362,7 +363,6 @@ class WikiProxy:
     mode: str = "pass"
     slow_seconds: float = 30.0
     calls: list[dict[str, str]] = field(default_factory=list)
-    failures: int = 0
 
     def calls_of(self, kind: str) -> list[dict[str, str]]:
         """Recorded calls: ``revisions`` (by revids), ``creations`` (by pageids), ``users``."""
@@ -375,7 +375,6 @@ class WikiProxy:
 
     def reset(self, mode: str = "pass") -> None:
         self.calls.clear()
-        self.failures = 0
         self.mode = mode
 
 
@@ -398,13 +397,10 @@ async def wiki_proxy(embedded_wiki: Any) -> AsyncIterator[WikiProxy]:
         params = {**request.query, **{k: str(v) for k, v in form.items()}}
         proxy.calls.append(params)
         if proxy.mode == "500":
-            proxy.failures += 1
             return web.Response(status=500, text="<html>Internal error</html>")
         if proxy.mode == "malformed":
-            proxy.failures += 1
             return web.Response(status=200, text="{not json", content_type="application/json")
         if proxy.mode == "slow":
-            proxy.failures += 1
             await asyncio.sleep(proxy.slow_seconds)
         headers = {"Content-Type": request.headers.get("Content-Type", "")}
         async with session.request(
