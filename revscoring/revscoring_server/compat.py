@@ -172,19 +172,35 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
 
 
 def extract_features(
-    loaded: LoadedModel, values: Mapping[str, Any], *, emulate_drift: bool = True
+    loaded: LoadedModel,
+    values: Mapping[str, Any],
+    *,
+    emulate_drift: bool = True,
+    shared_cache: dict[Dependent, Any] | None = None,
 ) -> list[Any]:
-    """Solve the model's features from datasource values (root values or API documents)."""
+    """Solve the model's features from datasource values (root values or API documents).
+
+    ``shared_cache`` (filled in place) lets models whose :func:`context_key` is equal
+    share one extraction: what one model's features computed, the next one reuses."""
     # revscoring only honours a real dict as context (any other mapping is read as a set)
     context = dict(loaded.context if emulate_drift else loaded.input_context)
+    cache = _root_cache(values) if shared_cache is None else shared_cache
+    if shared_cache is not None and not shared_cache:
+        shared_cache.update(_root_cache(values))
     try:
-        return list(solve(loaded.features, cache=_root_cache(values), context=context))
+        return list(solve(loaded.features, cache=cache, context=context))
     except CaughtDependencyError as error:
         if isinstance(error.exception, CompatError):
             raise error.exception from None
         raise FeatureExtractionError(
             _one_line(f"{error.message}: {type(error.exception).__name__}")
         ) from error
+
+
+def context_key(loaded: LoadedModel) -> tuple[str, frozenset[tuple[str, str]]]:
+    """Models with equal keys resolve every datasource the same way, so they may share a
+    solve cache (models of different eras must not: their replacements share names)."""
+    return loaded.deltas_era, frozenset((str(k), str(v)) for k, v in loaded.context.items())
 
 
 def score(loaded: LoadedModel, feature_values: Iterable[Any]) -> dict[str, Any]:

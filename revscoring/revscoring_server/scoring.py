@@ -110,10 +110,14 @@ def score_revision(
     threads at once (extraction is serialised)."""
     values = {dependent.name: value for dependent, value in build_cache(docs).items()}
     results: dict[str, dict[str, Any] | ModelServerError] = {}
+    # Models that resolve datasources alike share one extraction (damaging and goodfaith
+    # read the same features: the second model costs only its model.score).
+    shared: dict[Any, dict] = {}
     for model in models:
         try:
+            cache = shared.setdefault(compat.context_key(model.loaded), {})
             with _EXTRACTION_LOCK:
-                feature_values = compat.extract_features(model.loaded, values)
+                feature_values = compat.extract_features(model.loaded, values, shared_cache=cache)
             result: dict[str, Any] = {
                 "score": format_score(model.kind, compat.score(model.loaded, feature_values))
             }

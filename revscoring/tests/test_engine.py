@@ -494,12 +494,12 @@ async def test_feature_extraction_runs_one_thread_at_a_time(
     active = [0, 0]  # now, peak
     original = scoring.compat.extract_features
 
-    def watched(loaded: Any, values: Any) -> Any:
+    def watched(loaded: Any, values: Any, **options: Any) -> Any:
         active[0] += 1
         active[1] = max(active)
         try:
             time.sleep(0.01)  # long enough for the other threads to arrive
-            return original(loaded, values)
+            return original(loaded, values, **options)
         finally:
             active[0] -= 1
 
