@@ -60,6 +60,8 @@ class ScoringEngine:
         self.client = client or MediaWikiClient.from_settings(settings)
         self.cache = cache_from_settings(settings)
         self.flight = SingleFlight()
+        self._started = False  # lifecycle of the shared engine, not request state
+        self._closed = False
         self.pool: ProcessPool | None = None
         if settings.process_pool_workers > 0:
             paths = {name: str(model.path) for name, model in self.models.items()}
@@ -82,10 +84,16 @@ class ScoringEngine:
         return self.models[name]
 
     async def start(self) -> None:
-        if self.pool is not None:
+        """Start the pool's workers now. Every served model calls this: once is enough."""
+        if self.pool is not None and not self._started:
+            self._started = True
             await asyncio.to_thread(self.pool.warm_up)
 
     async def close(self) -> None:
+        """Close the shared resources; the first served model to shut down does it."""
+        if self._closed:
+            return
+        self._closed = True
         await self.client.close()
         if self.cache is not None:
             await self.cache.close()
