@@ -35,3 +35,5 @@ def configure_logging(level: str = "INFO") -> None:
     # One access line per request comes from our middleware; uvicorn's would repeat it.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("kserve.trace").setLevel(logging.WARNING)
+    # httpx (KServe's predictor client) logs every request at INFO: our access line suffices.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
