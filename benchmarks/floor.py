@@ -11,8 +11,8 @@ and the ``page`` fields the shared client adds), then times
 ``scoring.score_revision(models, docs, False)`` (what the server runs in its thread or pool
 worker) in this one process. Without ``--duration`` each revision is scored once and each
 time is reported; with it the list is scored round and round from ``--start-at`` (so two
-processes started together run side by side) and the revisions finished in the window
-are counted.
+processes run side by side: each says READY on stdout once loaded and starts when a
+line arrives on stdin) and the revisions finished in the window are counted.
 """
 
 from __future__ import annotations
@@ -95,9 +95,12 @@ def main() -> None:
             times.append([rev_id, time.perf_counter() - started])
         out["times"] = times
     else:
-        start_at = args.start_at or time.time()
-        while time.time() < start_at:
-            time.sleep(0.001)
+        if args.start_at:
+            while time.time() < args.start_at:
+                time.sleep(0.001)
+        else:  # the harness starts every process at once: READY, then wait for a line
+            print("READY", flush=True)
+            sys.stdin.readline()
         stop = time.perf_counter() + args.duration
         count = 0
         index = 0

@@ -105,6 +105,8 @@ class LoadResult:
     error_samples: list[str] = field(default_factory=list)
     client_cpu: float = 0.0  # seconds of this process's CPU during the whole run
     answered: int = 0  # every answer of the run, warm-up and drain included
+    # latencies (s) of every good answer of the run but the first 3, by request index
+    by_index: dict[int, list[float]] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -135,7 +137,7 @@ async def run_load(
 ) -> LoadResult:
     """Drive the server closed-loop for ``warmup + duration`` seconds."""
     result = LoadResult(concurrency=concurrency, duration=duration)
-    cycle = itertools.cycle(requests)
+    cycle = itertools.cycle(enumerate(requests))
     cpu_start = time.process_time()
     start = time.perf_counter()
     measure_from = start + warmup
@@ -148,7 +150,7 @@ async def run_load(
                 began = time.perf_counter()
                 if began >= stop_at:
                     return
-                raw = next(cycle)
+                index, raw = next(cycle)
                 try:
                     status, body = await connection.request(raw)
                     ok = status == 200
@@ -157,6 +159,8 @@ async def run_load(
                     status, body, ok = 0, repr(error).encode(), False
                 ended = time.perf_counter()
                 result.answered += status != 0
+                if ok and result.answered > 3:
+                    result.by_index.setdefault(index, []).append(ended - began)
                 if measure_from <= ended <= stop_at:
                     if ok:
                         result.latencies.append(ended - began)

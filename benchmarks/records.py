@@ -30,6 +30,7 @@ class RunRecord:
     items: int = 1  # revisions per request
     main_cpu_ms: float = 0.0  # CPU ms per request of the server's main process alone
     retries: int = 0  # upstream retries the servers logged during the run
+    by_index: dict[int, list[float]] = field(default_factory=dict)  # s, by request index
     note: str = ""
     error_samples: list[str] = field(default_factory=list)
 

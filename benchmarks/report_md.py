@@ -84,13 +84,15 @@ def render(report: Report) -> str:
     add("| target | measured | met |")
     add("| --- | --- | --- |")
     for target in report.targets:
+        name = target.name.replace("|", "\\|")
+        measured = target.measured.replace("|", "\\|")
         verdict = {True: "yes", False: "**no**", None: "not measured"}[target.met]
         detail = f" ({target.detail})" if target.detail else ""
-        add(f"| {target.name} | {target.measured}{detail} | {verdict} |")
+        add(f"| {name} | {measured}{detail} | {verdict} |")
     add("")
 
     floor = report.floor
-    if floor:
+    if "one_rate" in floor:
         add("## CPU floor: revscoring feature extraction + model.score in process")
         add("")
         add(
@@ -107,7 +109,7 @@ def render(report: Report) -> str:
         )
         add(
             f"| 2 side by side | {floor['two_rate']:.2f} (together) | | | | "
-            f"{floor['two_cpu_ms']:.1f} | |"
+            f"{floor['two_cpu_ms']:.1f} | {floor.get('two_other', float('nan')):.2f} |"
         )
         add("")
         if "models_n" in floor:
@@ -123,6 +125,26 @@ def render(report: Report) -> str:
                 "one's extraction; 2.0x, that nothing is shared.)"
             )
             add("")
+
+    if floor.get("adjacent"):
+        add(
+            "Measured again just before each revscoring case (fewer revisions, shorter), "
+            "since the machine's other load changes by the minute; the targets use these:"
+        )
+        add("")
+        add(
+            "| before | 1 process p50 ms | CPU ms/revision | others | 2 processes revisions/s "
+            "| others | c=1 per revision: server / floor (median) |"
+        )
+        add("| --- | --- | --- | --- | --- | --- | --- |")
+        for case, adj in floor["adjacent"].items():
+            paired = f"{adj['c1_ratio']:.2f}x over {adj['c1_pairs']}" if "c1_ratio" in adj else ""
+            add(
+                f"| {case} | {adj['one_p50_ms']:.1f} | {adj['one_cpu_ms']:.1f} | "
+                f"{adj['one_other']:.2f} | {adj['two_rate']:.2f} | {adj['two_other']:.2f} | "
+                f"{paired} |"
+            )
+        add("")
 
     add("## Load runs")
     add("")

@@ -318,6 +318,7 @@ class Harness:
             seconds=wall,
             items=items,
             error_samples=result.error_samples,
+            by_index=result.by_index,
             main_cpu_ms=main_cpu * 1000 / max(1, result.answered),
             retries=retries,
         )
@@ -381,40 +382,90 @@ class Harness:
 
     # -- cases -----------------------------------------------------------------------------
 
+    def _floor_cmd(self, ids: list[int], goodfaith: bool = False) -> list[str] | None:
+        python = self.pythons["revscoring"]
+        folder = self.models_dir / "revscoring"
+        model = folder / "enwiki-damaging" / "model.bin"
+        if not Path(python).exists() or not model.is_file():
+            return None
+        assert self.corpus_path is not None
+        argv = [python, str(HERE / "floor.py"), "--corpus", str(self.corpus_path)]
+        argv += ["--model", f"enwiki-damaging={model}", "--rev-ids", ",".join(map(str, ids))]
+        if goodfaith:
+            argv += ["--model", f"enwiki-goodfaith={folder / 'enwiki-goodfaith' / 'model.bin'}"]
+        return argv
+
+    def _floor_env(self) -> dict[str, str]:
+        return {**os.environ, **({"NLTK_DATA": str(self.nltk_data)} if self.nltk_data else {})}
+
+    def floor_one(self, ids: list[int], goodfaith: bool = False) -> dict[str, Any]:
+        """Each revision scored once in one process: times by revision, CPU, others."""
+        argv = self._floor_cmd(ids, goodfaith)
+        assert argv is not None
+        out = CACHE / "floor-1.json"
+        busy0, wall0 = machine_busy(), time.perf_counter()
+        subprocess.run(
+            argv + ["--out", str(out)], cwd=ROOT / "revscoring", env=self._floor_env(), check=True
+        )
+        result = json.loads(out.read_text())
+        wall = time.perf_counter() - wall0
+        times = {rev_id: seconds for rev_id, seconds in result["times"]}
+        return {
+            "times": times,
+            "cpu": result["cpu"],
+            "other": max(0.0, (machine_busy() - busy0 - result["cpu"]) / wall),
+        }
+
+    def floor_two(self, ids: list[int], duration: float) -> dict[str, float]:
+        """Two processes scoring side by side for ``duration`` seconds."""
+        argv = self._floor_cmd(ids)
+        assert argv is not None
+        outs = [CACHE / f"floor-2-{i}.json" for i in range(2)]
+        procs = [
+            subprocess.Popen(
+                argv + ["--out", str(out), "--duration", str(duration)],
+                cwd=ROOT / "revscoring",
+                env=self._floor_env(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for out in outs
+        ]
+        for proc in procs:  # both loaded: start them together
+            assert proc.stdout is not None
+            if proc.stdout.readline().strip() != "READY":
+                raise RuntimeError("a floor process did not start")
+        busy0, wall0 = machine_busy(), time.perf_counter()
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("GO\n")
+            proc.stdin.flush()
+        for proc in procs:
+            proc.communicate()
+        two = [json.loads(out.read_text()) for out in outs]
+        cpu = sum(t["cpu"] for t in two)
+        return {
+            "rate": sum(t["count"] / t["duration"] for t in two),
+            "cpu_ms": cpu * 1000 / max(1, sum(t["count"] for t in two)),
+            "other": max(0.0, (machine_busy() - busy0 - cpu) / (time.perf_counter() - wall0)),
+        }
+
     def floor(self) -> None:
-        python = self.python_for("revscoring")
-        model = self.models_dir / "revscoring" / "enwiki-damaging" / "model.bin"
-        if python is None or not model.is_file():
+        if self._floor_cmd(self.rev_ids()) is None:
             self.skip("floor: no revscoring interpreter or demo model")
             return
-        assert self.corpus_path is not None
-        ids = ",".join(map(str, self.rev_ids()))
-        env = {**os.environ, **({"NLTK_DATA": str(self.nltk_data)} if self.nltk_data else {})}
-        cwd = ROOT / "revscoring"
-        argv = [
-            python,
-            str(HERE / "floor.py"),
-            "--corpus",
-            str(self.corpus_path),
-            "--model",
-            f"enwiki-damaging={model}",
-            "--rev-ids",
-            ids,
-        ]
         say("CPU floor: one process ...")
-        out1 = CACHE / "floor-1.json"
-        busy0, wall0 = machine_busy(), time.perf_counter()
-        subprocess.run(argv + ["--out", str(out1)], cwd=cwd, env=env, check=True)
-        one = json.loads(out1.read_text())
-        times = [t for _, t in one["times"]]
+        one = self.floor_one(self.rev_ids())
+        times = sorted(one["times"].values())
         floor = {
             "one_rate": len(times) / sum(times),
             "one_p50_ms": statistics.median(times) * 1000,
             "one_mean_ms": statistics.mean(times) * 1000,
-            "one_p90_ms": sorted(times)[int(0.9 * len(times))] * 1000,
+            "one_p90_ms": times[int(0.9 * len(times))] * 1000,
             "one_cpu_ms": one["cpu"] * 1000 / len(times),
             "one_n": len(times),
-            "one_other": (machine_busy() - busy0 - one["cpu"]) / (time.perf_counter() - wall0),
+            "one_other": one["other"],
         }
         say(
             f"  one process: {floor['one_rate']:.2f} revisions/s, p50 "
@@ -422,49 +473,74 @@ class Harness:
         )
         duration = 5.0 if self.quick else 20.0
         say(f"CPU floor: two processes side by side for {duration:.0f}s ...")
-        start_at = time.time() + 25
-        outs = [CACHE / f"floor-2-{i}.json" for i in range(2)]
-        procs = [
-            subprocess.Popen(
-                argv
-                + ["--out", str(out), "--duration", str(duration), "--start-at", str(start_at)],
-                cwd=cwd,
-                env=env,
-            )
-            for out in outs
-        ]
-        for proc in procs:
-            proc.wait()
-        two = [json.loads(out.read_text()) for out in outs]
-        floor["two_rate"] = sum(t["count"] / t["duration"] for t in two)
-        floor["two_cpu_ms"] = (
-            sum(t["cpu"] for t in two) * 1000 / max(1, sum(t["count"] for t in two))
+        two = self.floor_two(self.rev_ids(), duration)
+        floor["two_rate"], floor["two_cpu_ms"], floor["two_other"] = (
+            two["rate"],
+            two["cpu_ms"],
+            two["other"],
         )
         say(f"  two processes: {floor['two_rate']:.2f} revisions/s together")
         goodfaith = self.models_dir / "revscoring" / "enwiki-goodfaith" / "model.bin"
         if goodfaith.is_file():
-            # what the ORES batch asks for: both models on one revision (50 revisions)
-            ids50 = self.rev_ids()[:50]
-            say("CPU floor: damaging alone and damaging + goodfaith on 50 revisions ...")
-            argv50 = argv[:]
-            argv50[argv50.index("--rev-ids") + 1] = ",".join(map(str, ids50))
-            out = CACHE / "floor-models.json"
-            rows = {}
-            for label, extra in (
-                ("one", []),
-                ("two", ["--model", f"enwiki-goodfaith={goodfaith}"]),
-            ):
-                subprocess.run(argv50 + extra + ["--out", str(out)], cwd=cwd, env=env, check=True)
-                result = json.loads(out.read_text())
-                rows[label] = sum(t for _, t in result["times"]), result["cpu"]
-            floor["models_n"] = len(ids50)
-            floor["models_one_s"], floor["models_one_cpu_s"] = rows["one"]
-            floor["models_two_s"], floor["models_two_cpu_s"] = rows["two"]
+            # what the ORES batch asks for: both models on one revision
+            ids = self.rev_ids()[: 20 if self.quick else 50]
+            say(f"CPU floor: damaging alone and damaging + goodfaith on {len(ids)} revisions ...")
+            alone, both = self.floor_one(ids), self.floor_one(ids, goodfaith=True)
+            floor["models_n"] = len(ids)
+            floor["models_one_s"] = sum(alone["times"].values())
+            floor["models_one_cpu_s"] = alone["cpu"]
+            floor["models_two_s"] = sum(both["times"].values())
+            floor["models_two_cpu_s"] = both["cpu"]
             say(
-                f"  50 revisions: damaging {rows['one'][0]:.2f}s, damaging + goodfaith "
-                f"{rows['two'][0]:.2f}s ({rows['two'][0] / rows['one'][0]:.2f}x)"
+                f"  damaging {floor['models_one_s']:.2f}s (CPU {alone['cpu']:.2f}s), damaging + "
+                f"goodfaith {floor['models_two_s']:.2f}s (CPU {both['cpu']:.2f}s)"
             )
-        self.report.floor = floor
+        self.report.floor.update(floor)
+
+    def adjacent_floor(self, case: str) -> dict[str, Any] | None:
+        """The floor again, just before a revscoring case, on fewer revisions: the machine
+        is shared, and a floor measured minutes earlier may have seen another load."""
+        ids = self.rev_ids()[: 20 if self.quick else 60]
+        if self._floor_cmd(ids) is None:
+            return None
+        say(f"CPU floor next to {case}: one process on {len(ids)} revisions, then two ...")
+        one = self.floor_one(ids)
+        two = self.floor_two(ids, 4.0 if self.quick else 10.0)
+        adjacent = {
+            "times": one["times"],
+            "one_p50_ms": statistics.median(one["times"].values()) * 1000,
+            "one_cpu_ms": one["cpu"] * 1000 / len(ids),
+            "one_other": one["other"],
+            "two_rate": two["rate"],
+            "two_cpu_ms": two["cpu_ms"],
+            "two_other": two["other"],
+        }
+        say(
+            f"  one process p50 {adjacent['one_p50_ms']:.1f} ms (others "
+            f"{one['other']:.2f}); two processes {two['rate']:.2f} revisions/s (others "
+            f"{two['other']:.2f})"
+        )
+        self.report.floor.setdefault("adjacent", {})[case] = adjacent
+        return adjacent
+
+    @staticmethod
+    def paired_c1(adjacent: dict[str, Any], record: RunRecord, ids: list[int]) -> None:
+        """Server latency at c=1 against the floor's time, revision by revision."""
+        pairs = []
+        for index, latencies in record.by_index.items():
+            floor_time = adjacent["times"].get(ids[index])
+            if floor_time:
+                pairs.append((statistics.median(latencies), floor_time))
+        if pairs:
+            adjacent["c1_pairs"] = len(pairs)
+            adjacent["c1_server_p50_ms"] = statistics.median(s for s, _ in pairs) * 1000
+            adjacent["c1_floor_p50_ms"] = statistics.median(f for _, f in pairs) * 1000
+            adjacent["c1_ratio"] = statistics.median(s / f for s, f in pairs)
+            say(
+                f"  c=1 against the floor, revision by revision ({len(pairs)}): server p50 "
+                f"{adjacent['c1_server_p50_ms']:.1f} ms, floor p50 "
+                f"{adjacent['c1_floor_p50_ms']:.1f} ms, median ratio {adjacent['c1_ratio']:.2f}"
+            )
 
     async def revscoring_predict(self, case: str, workers: int, cached: bool) -> None:
         python = self.python_for("revscoring")
@@ -484,6 +560,7 @@ class Harness:
         config = ("pool %d, POOL_MIN_BYTES=0" % workers) if workers else "thread (no pool)"
         if cached:
             config += ", cache"
+        adjacent = None if cached else await asyncio.to_thread(self.adjacent_floor, case)
         server = self.start_server(
             case,
             [python, "-m", "revscoring_server"],
@@ -516,7 +593,11 @@ class Harness:
                 for raw in requests:
                     await loadgen.one_request("127.0.0.1", server.port, raw)
             duration = self.fast_duration if cached else self.duration
-            await self.sweep(case, config, [server], server.port, requests, duration)
+            records = await self.sweep(case, config, [server], server.port, requests, duration)
+            if adjacent is not None:
+                for record in records:
+                    if record.concurrency == 1:
+                        self.paired_c1(adjacent, record, ids)
         finally:
             server.stop()
 
