@@ -29,14 +29,38 @@ NLTK_DATA = os.environ.get("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"
 
 # name, service dir, venv, module + args, port, extra env
 SERVERS = [
-    ("revscoring", "revscoring", "revscoring", ["revscoring_server"], 8080,
-     {"MODELS_DIR": str(MODELS / "revscoring"), "NLTK_DATA": NLTK_DATA}),
-    ("outlink-predictor", "outlink-topic-model/model-server", "outlink", ["outlink_predictor"],
-     8082, {"MODEL_PATH": str(MODELS / "outlink-topic-model" / "model.bin")}),
-    ("outlink-transformer", "outlink-topic-model/transformer", "outlink",
-     ["outlink_transformer", "--predictor_host", "127.0.0.1:8082"], 8081, {}),
-    ("revert-risk", "revert-risk", "revert-risk", ["revert_risk"], 8083,
-     {"MODEL_PATH": str(MODELS / "revertrisk-language-agnostic" / "model.txt")}),
+    (
+        "revscoring",
+        "revscoring",
+        "revscoring",
+        ["revscoring_server"],
+        8080,
+        {"MODELS_DIR": str(MODELS / "revscoring"), "NLTK_DATA": NLTK_DATA},
+    ),
+    (
+        "outlink-predictor",
+        "outlink-topic-model/model-server",
+        "outlink",
+        ["outlink_predictor"],
+        8082,
+        {"MODEL_PATH": str(MODELS / "outlink-topic-model" / "model.bin")},
+    ),
+    (
+        "outlink-transformer",
+        "outlink-topic-model/transformer",
+        "outlink",
+        ["outlink_transformer", "--predictor_host", "127.0.0.1:8082"],
+        8081,
+        {},
+    ),
+    (
+        "revert-risk",
+        "revert-risk",
+        "revert-risk",
+        ["revert_risk"],
+        8083,
+        {"MODEL_PATH": str(MODELS / "revertrisk-language-agnostic" / "model.txt")},
+    ),
 ]
 
 
@@ -55,8 +79,16 @@ def _ready(port: int) -> bool:
 def start() -> None:
     STATE.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [_python("revscoring"), "-m", "inference_common.embedded_wiki", "start",
-         "--port", str(WIKI_PORT), "--dir", str(WIKI_DIR)],
+        [
+            _python("revscoring"),
+            "-m",
+            "inference_common.embedded_wiki",
+            "start",
+            "--port",
+            str(WIKI_PORT),
+            "--dir",
+            str(WIKI_DIR),
+        ],
         check=True,
     )
     seed = json.loads((WIKI_DIR / "seed.json").read_text())
@@ -67,8 +99,12 @@ def start() -> None:
         env = {**os.environ, "WIKI_URL": WIKI_URL, "HTTP_PORT": str(port), **extra}
         log = open(STATE / f"{name}.log", "ab")
         process = subprocess.Popen(
-            [_python(venv), "-m", *args], cwd=ROOT / directory, env=env,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [_python(venv), "-m", *args],
+            cwd=ROOT / directory,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         (STATE / f"{name}.pid").write_text(str(process.pid))
     deadline = time.monotonic() + 180
@@ -85,19 +121,35 @@ def print_examples(seed: dict) -> None:
     revisions = seed["revisions"]
     good, vandalism = revisions["good_edit"], revisions["vandalism"]
     outlinks = seed["pages"]["outlinks"]["title"]
-    print(f"""
-The embedded MediaWiki: {WIKI_URL}/w/api.php
-
-Try:
-  curl -s -X POST localhost:8080/v1/models/enwiki-damaging:predict -d '{{"rev_id": {vandalism}}}'
-  curl -s -X POST localhost:8080/v1/models/enwiki-damaging:predict -d '{{"rev_id": {good}}}'
-  curl -s -X POST localhost:8080/v1/models/enwiki-articlequality:predict -d '{{"rev_id": {good}, "extended_output": true}}'
-  curl -s 'localhost:8080/v3/scores/enwiki/?models=damaging|goodfaith&revids={good}|{vandalism}'
-  curl -s -X POST localhost:8081/v1/models/outlink-topic-model:predict -d '{{"lang": "en", "page_title": "{outlinks}"}}'
-  curl -s -X POST localhost:8083/v1/models/revertrisk-language-agnostic:predict -d '{{"lang": "en", "rev_id": {vandalism}}}'
-  curl -s -X POST localhost:8080/v1/models/enwiki-damaging:predict -d '{{"rev_id": {seed["missing_rev_id"]}}}'
-
-Stop everything with: make stop""")
+    predict = "curl -s -X POST localhost:{port}/v1/models/{model}:predict -d '{body}'"
+    lines = [
+        predict.format(port=8080, model="enwiki-damaging", body=f'{{"rev_id": {vandalism}}}'),
+        predict.format(port=8080, model="enwiki-damaging", body=f'{{"rev_id": {good}}}'),
+        predict.format(
+            port=8080,
+            model="enwiki-articlequality",
+            body=f'{{"rev_id": {good}, "extended_output": true}}',
+        ),
+        f"curl -s 'localhost:8080/v3/scores/enwiki/?models=damaging|goodfaith"
+        f"&revids={good}|{vandalism}'",
+        predict.format(
+            port=8081,
+            model="outlink-topic-model",
+            body=f'{{"lang": "en", "page_title": "{outlinks}"}}',
+        ),
+        predict.format(
+            port=8083,
+            model="revertrisk-language-agnostic",
+            body=f'{{"lang": "en", "rev_id": {vandalism}}}',
+        ),
+        predict.format(
+            port=8080, model="enwiki-damaging", body=f'{{"rev_id": {seed["missing_rev_id"]}}}'
+        ),
+    ]
+    print(f"\nThe embedded MediaWiki: {WIKI_URL}/w/api.php\n\nTry:")
+    for line in lines:
+        print("  " + line)
+    print("\nStop everything with: make stop")
 
 
 def stop() -> None:
@@ -112,8 +164,14 @@ def stop() -> None:
             pid_file.unlink()
     if WIKI_DIR.exists():
         subprocess.run(
-            [_python("revscoring"), "-m", "inference_common.embedded_wiki", "stop",
-             "--dir", str(WIKI_DIR)],
+            [
+                _python("revscoring"),
+                "-m",
+                "inference_common.embedded_wiki",
+                "stop",
+                "--dir",
+                str(WIKI_DIR),
+            ],
             check=False,
         )
 

@@ -148,6 +148,7 @@ def train(
 def _temporary(directory: Path, name: str) -> Path:
     handle, path = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
     os.close(handle)
+    os.chmod(path, 0o644)  # mkstemp makes it owner-only; servers run as another user
     return Path(path)
 
 

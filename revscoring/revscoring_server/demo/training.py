@@ -167,6 +167,7 @@ def _write_atomically(path: Path, write: Any) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)
+        os.chmod(temporary, 0o644)  # mkstemp makes it owner-only; servers run as another user
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
