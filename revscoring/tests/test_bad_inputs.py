@@ -1,0 +1,41 @@
+"""The shared bad-input tables (inference_common.testing), sent to :predict and to the
+ORES API: each gets its exact 4xx and JSON error, and the next good request is still
+answered correctly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from inference_common.testing import BAD_BODIES, BAD_IDS, BadBody, assert_error
+
+PREDICT = "/v1/models/enwiki-damaging:predict"
+
+
+async def still_answers(server: Any, rev_id: int) -> None:
+    body = await server.score("enwiki-damaging", rev_id)
+    assert list(body["enwiki"]["scores"]) == [str(rev_id)]
+
+
+@pytest.mark.parametrize("case", BAD_BODIES, ids=str)
+async def test_bad_bodies(demo_server: Any, seed: dict, case: BadBody) -> None:
+    response = await demo_server.client.post(PREDICT, content=case.body)
+    assert_error(response, case.status, case.error_type)
+    await still_answers(demo_server, seed["revisions"]["good_edit"])
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_IDS, ids=[name for name, _ in BAD_IDS])
+async def test_bad_rev_ids(demo_server: Any, seed: dict, name: str, value: Any) -> None:
+    response = await demo_server.client.post(PREDICT, json={"rev_id": value})
+    assert_error(response, 400, "InvalidInput")
+    await still_answers(demo_server, seed["revisions"]["good_edit"])
+
+
+@pytest.mark.parametrize(
+    "revids", ["-1", "1.5", "abc", "1|x", "", "|", "²", "1" * 40, "|".join(["1"] * 51)]
+)
+async def test_bad_ores_revids(demo_server: Any, seed: dict, revids: str) -> None:
+    response = await demo_server.client.get("/v3/scores/enwiki/", params={"revids": revids})
+    assert_error(response, 400, "InvalidInput")
+    await still_answers(demo_server, seed["revisions"]["good_edit"])
