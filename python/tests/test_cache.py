@@ -102,3 +102,22 @@ async def test_single_flight_shares_failures_and_recovers() -> None:
         return {"k": 1}
 
     assert await flight.run_many(["k"], working) == {"k": 1}
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_others() -> None:
+    flight = SingleFlight()
+    started = asyncio.Event()
+
+    async def compute(keys: list[str]) -> dict[str, int]:
+        started.set()
+        await asyncio.sleep(0.05)
+        return {key: 1 for key in keys}
+
+    owner = asyncio.create_task(flight.run_many(["k"], compute))
+    await started.wait()
+    follower = asyncio.create_task(flight.run_many(["k"], compute))
+    await asyncio.sleep(0)
+    owner.cancel()
+    assert await follower == {"k": 1}
+    assert owner.cancelled()
+    assert flight.running("k") is None

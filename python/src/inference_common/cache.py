@@ -121,31 +121,38 @@ class SingleFlight:
     ) -> dict[str, Any]:
         """Values for ``keys``: awaited from computations already running, and computed
         together (one ``compute`` call) for the rest. ``compute`` returns a value per key;
-        a key it leaves out, or an exception it raises, is raised to every waiter."""
+        a key it leaves out, or an exception it raises, is raised to every waiter.
+
+        The computation runs as its own task: a caller that is cancelled (its client went
+        away) stops waiting, but the others waiting for the same keys still get them."""
         waiting = {key: self._in_flight[key] for key in keys if key in self._in_flight}
         mine = [key for key in keys if key not in waiting]
         loop = asyncio.get_running_loop()
         futures = {key: loop.create_future() for key in mine}
         self._in_flight.update(futures)
-        try:
-            computed = await compute(mine) if mine else {}
+
+        def settle(task: asyncio.Task[dict[str, Any]]) -> None:
             for key, future in futures.items():
-                if key in computed:
-                    future.set_result(computed[key])
+                self._in_flight.pop(key, None)
+                if future.done():
+                    continue
+                if task.cancelled():
+                    future.cancel()
+                elif task.exception() is not None:
+                    future.set_exception(task.exception())  # type: ignore[arg-type]
+                elif key in task.result():
+                    future.set_result(task.result()[key])
                 else:
                     future.set_exception(KeyError(key))
-        except BaseException as error:
-            for future in futures.values():
-                if not future.done():
-                    future.set_exception(error)
-            raise
-        finally:
-            for key in mine:
-                self._in_flight.pop(key, None)
-            for future in futures.values():
                 if future.done() and not future.cancelled():
                     future.exception()  # mark retrieved: no "never retrieved" warnings
-        results = dict(computed)
+
+        results: dict[str, Any] = {}
+        if mine:
+            task = loop.create_task(compute(mine))
+            task.add_done_callback(settle)
+            computed = await asyncio.shield(task)
+            results.update({key: computed[key] for key in mine})
         for key, future in waiting.items():
             results[key] = await asyncio.shield(future)
         return results
