@@ -151,20 +151,23 @@ class RevertRiskModel(JsonModel):
     async def _features(
         self, documents: dict[Key, EditDocuments | ModelServerError]
     ) -> dict[Key, dict[str, float] | ModelServerError]:
-        """Features of every fetched edit: in the process pool when there is one (parsing
-        two 10-30 KB wikitexts costs 6-20 ms of CPU), else in this process."""
+        """Features of every fetched edit, never on the event loop (parsing two 10-30 KB
+        wikitexts costs 6-20 ms of CPU): in the process pool when there is one, else the
+        whole request's edits in one worker thread."""
+        keys = list(documents)
+        if self._pool is None:
+            values = await asyncio.to_thread(lambda: [_features_of(documents[k]) for k in keys])
+            return dict(zip(keys, values))
+        pool = self._pool
 
         async def one(docs: EditDocuments | ModelServerError) -> Any:
             if isinstance(docs, ModelServerError):
                 return docs
             try:
-                if self._pool is not None:
-                    return await self._pool.run(extract_features, *docs.as_args())
-                return extract_features(*docs.as_args())
+                return await pool.run(extract_features, *docs.as_args())
             except ModelServerError as error:
                 return error
 
-        keys = list(documents)
         values = await asyncio.gather(*(one(documents[key]) for key in keys))
         return dict(zip(keys, values))
 
@@ -200,6 +203,16 @@ class RevertRiskModel(JsonModel):
             )
         except Exception:  # noqa: BLE001 - a lost event must never fail a score
             logger.exception("could not build the prediction event of revision %d", event.rev_id)
+
+
+def _features_of(docs: EditDocuments | ModelServerError) -> dict[str, float] | ModelServerError:
+    """One edit's features, or why it has none (run in a worker thread)."""
+    if isinstance(docs, ModelServerError):
+        return docs
+    try:
+        return extract_features(*docs.as_args())
+    except ModelServerError as error:
+        return error
 
 
 def _error_entry(
