@@ -21,6 +21,8 @@ help:
 	@echo "make stop   - stop what 'make demo' started"
 	@echo "make test   - lint and every test suite (through tox)"
 	@echo "make models - train the demo models into ./models"
+	@echo "make bench  - the load benchmark (~25 min): benchmarks/RESULTS.md"
+	@echo "make images - build, run and query every image with podman: deploy/IMAGES.md"
 
 # Debian packages (MediaWiki, PHP, enchant + dictionaries, Redis), installed when missing.
 .cache/system-packages.stamp: system-packages.txt
