@@ -143,3 +143,19 @@ async def test_a_failing_eventgate_never_raises(eventgate, unused_tcp_port_facto
     await client.close()
     await down.close()
     assert "HTTP 500" in caplog.text and "t0ken" not in caplog.text
+
+
+def test_a_revision_create_input_is_restated_as_a_page_change() -> None:
+    event = prediction_change_event(
+        parse_event(REVISION_CREATE),
+        model_name="m",
+        model_version="1",
+        predictions=["true"],
+        probabilities={"true": 0.9, "false": 0.1},
+        stream="s",
+    )
+    assert event["$schema"].startswith("/mediawiki/page/prediction_classification_change/")
+    assert event["wiki_id"] == "enwiki" and event["page_change_kind"] == "edit"
+    assert event["page"] == {"page_id": 5, "page_title": "A", "namespace_id": 0}
+    assert event["revision"]["rev_id"] == 123 and event["revision"]["rev_parent_id"] == 122
+    assert "database" not in event and "rev_id" not in event  # no revision-create fields
