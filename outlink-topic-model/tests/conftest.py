@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -41,17 +40,12 @@ from outlink_transformer.settings import TransformerSettings  # noqa: E402
 
 from inference_common.model import JsonModel  # noqa: E402
 from inference_common.server import build_app  # noqa: E402
+from inference_common.testing import free_port  # noqa: E402,F401 (tests import it from here)
 
 pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
 
 NAME = "outlink-topic-model"
 PREDICT = f"/v1/models/{NAME}:predict"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ code that determines it is unchanged (:func:`revert_risk.train.ensure_model`).
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
@@ -16,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from inference_common.server import build_app
+from inference_common.testing import free_port
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(SERVICE_DIR))  # `revert_risk` and `tests.fakes`, from any cwd
@@ -31,13 +31,6 @@ MODEL_NAME = "revertrisk-language-agnostic"
 PREDICT = f"/v1/models/{MODEL_NAME}:predict"
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     return ensure_model(SERVICE_DIR / ".cache" / "model")
@@ -51,7 +44,7 @@ def make_settings(model_path: Path) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "model_path": model_path,
-            "wiki_url": f"http://127.0.0.1:{closed_port()}",
+            "wiki_url": f"http://127.0.0.1:{free_port()}",
             "http_retries": 0,
             "http_timeout": 10,
             "eventgate_url": None,

@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -22,7 +20,9 @@ from typing import Callable
 import aiohttp
 import pytest
 
-from conftest import NLTK_DATA, SERVICE_DIR, free_port
+from conftest import NLTK_DATA, SERVICE_DIR
+
+from inference_common.testing import serving
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "30"))
 CONCURRENCY = 32
@@ -52,44 +52,24 @@ def _fds(pids: list[int]) -> int:
     return sum(len(os.listdir(f"/proc/{pid}/fd")) for pid in pids)
 
 
-async def _ready(port: int, deadline: float) -> None:
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/v2/health/ready") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError("server did not become ready")
-
-
 async def test_soak(
     models_dir: Callable[..., Path], wiki_url: str, article_revisions: list[int]
 ) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "MODELS_DIR": str(models_dir("enwiki-damaging", "enwiki-goodfaith")),
-        "WIKI_URL": wiki_url,
-        "HTTP_PORT": str(port),
-        "SCORE_CACHE_SIZE": "0",  # every request does the full work
-        "PROCESS_POOL_WORKERS": "1",
-        "POOL_MIN_BYTES": "8000",
-        "NLTK_DATA": str(NLTK_DATA),
-        "LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "revscoring_server"],
-        cwd=SERVICE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        await _ready(port, time.monotonic() + 120)
-        url = f"http://127.0.0.1:{port}/v1/models/enwiki-damaging:predict"
+    with serving(
+        "revscoring_server",
+        SERVICE_DIR,
+        ready_path="/v1/models/enwiki-damaging",
+        timeout=120,
+        models_dir=models_dir("enwiki-damaging", "enwiki-goodfaith"),
+        wiki_url=wiki_url,
+        score_cache_size=0,  # every request does the full work
+        process_pool_workers=1,
+        pool_min_bytes=8000,
+        nltk_data=NLTK_DATA,
+        log_level="WARNING",
+    ) as running:
+        server = running.process
+        url = f"{running.url}/v1/models/enwiki-damaging:predict"
         statuses: Counter[str] = Counter()
         rng = random.Random(7)
         samples: dict[str, tuple[float, int, int]] = {}
@@ -125,9 +105,7 @@ async def test_soak(
         await asyncio.sleep(1)  # let closed connections go
         pids = _tree(server.pid)
         samples["end"] = (_rss_mb(pids), _fds(pids), len(pids))
-    finally:
-        server.terminate()
-        _, stderr = server.communicate(timeout=30)
+    stderr = running.output()
 
     print(f"\nsoak {SOAK_SECONDS:.0f}s at concurrency {CONCURRENCY}: {dict(statuses)}")
     for moment, (rss, fds, processes) in samples.items():

@@ -1,6 +1,9 @@
 """Shared test tables: the bad inputs every server must answer with a clear 4xx.
 
-Each service's test suite parametrizes over these, so the same table is sent to every
+Also the helpers that run a server's real entry point as a process (:func:`serving`,
+:func:`run_entry_point`, :func:`free_port`).
+
+Each service's test suite parametrizes over the tables, so the same table is sent to every
 server and endpoint (and a new server gets the whole table by using it)::
 
     @pytest.mark.parametrize("case", BAD_BODIES, ids=str)
@@ -9,8 +12,20 @@ server and endpoint (and a new server gets the whole table by using it)::
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
+
+from .embedded_wiki import free_port
 
 MIB = 1024 * 1024
 
@@ -95,3 +110,105 @@ def assert_error(response: Any, status: int, error_type: str) -> dict[str, Any]:
     assert isinstance(error["message"], str) and error["message"], error
     assert "Traceback" not in response.text
     return error
+
+
+# -- real server processes ------------------------------------------------------------
+
+_PASSED_THROUGH = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "NLTK_DATA",
+)
+
+
+def server_env(**settings: Any) -> dict[str, str]:
+    """A clean environment for a server process: a few of ours (PATH, HOME, NLTK_DATA...)
+    plus ``settings``, named as in the settings classes (case-insensitive)."""
+    env = {key: value for key, value in os.environ.items() if key in _PASSED_THROUGH}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    env.update({key.upper(): str(value) for key, value in settings.items()})
+    return env
+
+
+def run_entry_point(
+    module: str, cwd: Path, *, timeout: float = 120, **settings: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m module`` to completion (start-up failures) and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", module],
+        cwd=cwd,
+        env=server_env(**settings),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@dataclass
+class ServerProcess:
+    """A server started by :func:`serving`: its base URL, process and log."""
+
+    url: str
+    process: subprocess.Popen[str]
+    log: Path
+
+    def output(self) -> str:
+        """What the server wrote to stderr so far (a file: a pipe could fill and block)."""
+        return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def serving(
+    module: str,
+    cwd: Path,
+    *,
+    ready_path: str,
+    args: tuple[str, ...] = (),
+    timeout: float = 90,
+    **settings: Any,
+) -> Iterator[ServerProcess]:
+    """Start ``python -m module`` exactly as production does, on a free loopback port,
+    wait until ``ready_path`` answers 200, and stop it with SIGTERM at the end (the
+    exit code is then in ``.process.returncode``)."""
+    port = free_port()
+    log = Path(tempfile.mkstemp(prefix=f"{module}-", suffix=".log")[1])
+    with open(log, "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            cwd=cwd,
+            env=server_env(http_port=port, **settings),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
+        )
+    server = ServerProcess(f"http://127.0.0.1:{port}", process, log)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _answers(server.url + ready_path):
+            if process.poll() is not None:
+                raise AssertionError(f"{module} exited: {server.output()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{module} did not become ready in {timeout:.0f} s")
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise AssertionError(f"{module} did not stop within 30 s of SIGTERM") from None
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
