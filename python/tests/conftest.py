@@ -83,8 +83,11 @@ async def fake_wiki(unused_tcp_port: int):
     wiki = FakeWiki()
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        form = dict(await request.post())
-        wiki.requests.append({"form": form, "headers": dict(request.headers)})
+        # "form": every parameter, from the query string (GET) or the body (POST)
+        form = {**request.query, **(await request.post())}
+        wiki.requests.append(
+            {"method": request.method, "form": form, "headers": dict(request.headers)}
+        )
         if not wiki.answers:
             return web.Response(status=599, text="no answer scripted")
         answer = wiki.answers.pop(0)
