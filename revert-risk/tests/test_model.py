@@ -154,9 +154,10 @@ async def test_parents_in_the_batch_are_not_fetched_again(
     # the parent's own parent (not in the batch) is the only one fetched in round two...
     grandparent = example.parent["parentid"]  # type: ignore[index]
     assert [sorted(c["revids"]) for c in revision_calls[1:]] == [[grandparent]]
-    # ...and this wiki does not have it, so the parent cannot be scored.
+    # ...and this wiki does not have it, so the parent cannot be scored (the shared policy,
+    # ORES's: a missing parent is RevisionNotFound naming the parent).
     [error] = body["errors"]
-    assert error["index"] == 1 and error["error"]["type"] == "TextDeleted"
+    assert error["index"] == 1 and error["error"]["type"] == "RevisionNotFound"
     assert f"revision {grandparent}, the parent of" in error["error"]["message"]
 
 
@@ -195,8 +196,11 @@ async def test_deleted_parent_text_is_410(
     assert "the parent of revision" in response.json()["error"]["message"]
     del fake_wiki.revisions_by_id[parent["revid"]]
     response = await client.post(PREDICT, json={"lang": "en", "rev_id": rev_id(example)})
-    assert response.status_code == 410
-    assert "deleted or missing" in response.json()["error"]["message"]
+    # the shared policy (ORES's): a parent that is gone altogether is RevisionNotFound
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "RevisionNotFound"
+    assert "the parent of revision" in response.json()["error"]["message"]
+    assert "does not exist or was deleted" in response.json()["error"]["message"]
 
 
 async def test_content_that_is_not_wikitext_is_422(

@@ -357,6 +357,7 @@ class WikiProxy:
     mode: str = "pass"
     slow_seconds: float = 30.0
     calls: list[dict[str, str]] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)  # the HTTP method of each call
 
     def calls_of(self, kind: str) -> list[dict[str, str]]:
         """Recorded calls: ``revisions`` (by revids), ``creations`` (by pageids), ``users``."""
@@ -369,6 +370,7 @@ class WikiProxy:
 
     def reset(self, mode: str = "pass") -> None:
         self.calls.clear()
+        self.methods.clear()
         self.mode = mode
 
 
@@ -390,6 +392,7 @@ async def wiki_proxy(embedded_wiki: Any) -> AsyncIterator[WikiProxy]:
         form = dict(await request.post()) if request.method == "POST" else {}
         params = {**request.query, **{k: str(v) for k, v in form.items()}}
         proxy.calls.append(params)
+        proxy.methods.append(request.method)
         if proxy.mode == "500":
             return web.Response(status=500, text="<html>Internal error</html>")
         if proxy.mode == "malformed":
