@@ -45,7 +45,9 @@ class StandInWiki(MediaWikiClient):
         if params.get("list") == "users":
             return {"query": {"users": [self._user(n) for n in params["ususers"]]}}
         if "pageids" in params:
-            return {"query": {"pages": [{"pageid": params["pageids"], "revisions": [{"revid": 1}]}]}}
+            return {
+                "query": {"pages": [{"pageid": params["pageids"], "revisions": [{"revid": 1}]}]}
+            }
         ids = list(params["revids"])
         pages = [
             {"pageid": 5, "ns": 0, "title": "A", "revisions": [self.docs[i]]}

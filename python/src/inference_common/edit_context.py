@@ -84,7 +84,9 @@ def registered_name(revision: Mapping[str, Any]) -> str | None:
         return None
     name = revision.get("user")
     userid = revision.get("userid")
-    return name if isinstance(name, str) and name and isinstance(userid, int) and userid > 0 else None
+    return (
+        name if isinstance(name, str) and name and isinstance(userid, int) and userid > 0 else None
+    )
 
 
 def _page_id(revision: Mapping[str, Any]) -> int | None:
@@ -120,7 +122,9 @@ async def fetch_edit_contexts(
         else set()
     )
     early_users = (
-        {h.user_name for r in wanted if (h := hints.get(r)) and h.user_name} if needs.user else set()
+        {h.user_name for r in wanted if (h := hints.get(r)) and h.user_name}
+        if needs.user
+        else set()
     )
     fetched, parents, users = await asyncio.gather(
         client.revisions(endpoint, wanted, props=revision_props),
@@ -129,7 +133,11 @@ async def fetch_edit_contexts(
             if early_parents
             else _nothing()
         ),
-        client.users(endpoint, sorted(early_users), props=USER_PROPS) if early_users else _nothing(),
+        (
+            client.users(endpoint, sorted(early_users), props=USER_PROPS)
+            if early_users
+            else _nothing()
+        ),
     )
 
     results: Contexts = {}

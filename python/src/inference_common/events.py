@@ -344,7 +344,9 @@ class EventGateClient:
         """Post one event; log and count a failure instead of raising it."""
         body = json.dumps([event], separators=(",", ":")).encode()
         try:
-            await self._http.retrying(lambda: self._post_once(body), "EventGate", policy=self._retry)
+            await self._http.retrying(
+                lambda: self._post_once(body), "EventGate", policy=self._retry
+            )
             EVENTS_SENT.labels(outcome="sent").inc()
         except Exception as error:  # noqa: BLE001 - a lost event must never fail a score
             EVENTS_SENT.labels(outcome="failed").inc()

@@ -58,9 +58,7 @@ class RetryPolicy:
         return None if delay > self.max_retry_after else delay
 
 
-async def with_retries(
-    attempt: Callable[[], Awaitable[T]], policy: RetryPolicy, what: str
-) -> T:
+async def with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPolicy, what: str) -> T:
     """``await attempt()`` until it succeeds, retrying :class:`Transient` failures as
     ``policy`` allows; then raise the last failure's ``final`` error."""
     tries = 0

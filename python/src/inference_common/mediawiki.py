@@ -3,8 +3,9 @@
 - calls made with ``mwapi.AsyncSession`` over the process's one shared aiohttp session
   (:class:`~.http.HttpClient`), whose User-Agent follows Wikimedia's policy;
 - reads are GETs, as Wikimedia's API etiquette asks; a query too long for a URL is POSTed;
-- bounded retries (the shared :func:`~.http.with_retries`) with backoff for transient failures (connection errors, 5xx, 429 with
-  ``Retry-After``, API errors ``maxlag``, ``ratelimited``, ``readonly``), then a clear
+- bounded retries with backoff (the shared :func:`~.http.with_retries`) for transient
+  failures (connection errors, 5xx, 429 with ``Retry-After``, API errors ``maxlag``,
+  ``ratelimited``, ``readonly``), then a clear
   :class:`UpstreamUnavailable` / :class:`UpstreamError` / :class:`UpstreamTimeout`;
 - an optional Host header (the internal-endpoint pattern: one gateway URL, the wiki chosen
   by Host) that is sent only to that endpoint, never to another host;
@@ -382,9 +383,7 @@ class _Malformed(ValueError):
     pass
 
 
-def _api_failure(
-    error: mwapi.errors.APIError, where: str, retry_after: float | None
-) -> Exception:
+def _api_failure(error: mwapi.errors.APIError, where: str, retry_after: float | None) -> Exception:
     """An API error answer: transient ones (maxlag...) retried after the answer's
     ``Retry-After``, the others an :class:`UpstreamError` naming the code."""
     code, info = str(error.code or "unknown"), str(error.info or "")[:300]
