@@ -39,7 +39,7 @@ from outlink_transformer.model import OutlinkTransformer  # noqa: E402
 from outlink_transformer.settings import TransformerSettings  # noqa: E402
 
 from inference_common.model import JsonModel  # noqa: E402
-from inference_common.server import build_app  # noqa: E402
+from inference_common.server import build_app, lifespan  # noqa: E402
 from inference_common.testing import free_port  # noqa: E402,F401 (tests import it from here)
 
 pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
@@ -71,20 +71,17 @@ def predictor_model(predictor_settings: PredictorSettings) -> OutlinkPredictor:
 
 async def asgi_client(models: list[JsonModel], settings: Any) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the real server app of ``models``, loaded, started and shut down as
-    ``serve`` does."""
+    ``serve`` does (the transformer's shared resources once, with the models)."""
     for model in models:
         if not model.ready:
             model.load()
-    app = build_app(models, settings)
-    for model in models:
-        await model.startup()
-    try:
+    owners = {id(r): r for m in models if (r := getattr(m, "resources", None)) is not None}
+    [resources] = owners.values() or [None]
+    app = build_app(models, settings, resources=resources)
+    async with lifespan(models, resources):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
-    finally:
-        for model in models:
-            await model.shutdown()
 
 
 @pytest.fixture
@@ -148,8 +145,11 @@ class Server:
 
 def server_env(**settings: Any) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.startswith(("PATH", "LANG", "LC_", "HOME"))}
+    # the service's own directories, then the caller's PYTHONPATH (e.g. a worktree's
+    # inference_common ahead of the installed one)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(SERVICE_DIR / "model-server"), str(SERVICE_DIR / "transformer")]
+        + [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]
     )
     env.update({key.upper(): str(value) for key, value in settings.items()})
     return env

@@ -13,10 +13,11 @@ from collections import defaultdict
 from typing import Any
 
 from inference_common.errors import ModelServerError
-from inference_common.events import EventGateClient, RevisionEvent
+from inference_common.events import RevisionEvent
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from inference_common.model import JsonModel
 from inference_common.pool import ProcessPool
+from inference_common.resources import SharedResources
 from inference_common.wikis import wiki_id_for_language, wikipedia_host
 
 from .classifier import RevertRiskClassifier, load_classifier
@@ -36,15 +37,25 @@ Key = tuple[str, int]  # (lang, rev_id)
 class RevertRiskModel(JsonModel):
     """Scores revisions of any Wikipedia by how likely they are to be reverted."""
 
-    def __init__(self, settings: Settings, *, client: MediaWikiClient | None = None) -> None:
-        """``client`` replaces the MediaWiki client built from the settings (tests)."""
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        resources: SharedResources | None = None,
+        client: MediaWikiClient | None = None,
+    ) -> None:
+        """``resources``: the process's shared clients and pool (``serve`` gives them);
+        without, the model has its own, which its user starts and shuts down.
+        ``client`` replaces the MediaWiki client built from the settings (tests)."""
         super().__init__(settings.inference_name)
         self.settings = settings
         self.classifier: RevertRiskClassifier | None = None
-        self._given_client = client
-        self._client: MediaWikiClient | None = None
-        self._events: EventGateClient | None = None
+        self.resources = resources or SharedResources(settings, wiki=client)
+        self._client = self.resources.wiki
+        self._events = self.resources.events
         self._pool: ProcessPool | None = None
+        if settings.process_pool_workers > 0:
+            self._pool = self.resources.own_pool(ProcessPool(settings.process_pool_workers))
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -53,24 +64,6 @@ class RevertRiskModel(JsonModel):
         self.classifier = load_classifier(self.settings.model_path)
         self.ready = True
         return self.ready
-
-    async def startup(self) -> None:
-        self._client = self._given_client or MediaWikiClient.from_settings(self.settings)
-        self._events = EventGateClient.from_settings(self.settings)
-        if self.settings.process_pool_workers > 0:
-            self._pool = ProcessPool(self.settings.process_pool_workers)
-            await asyncio.to_thread(self._pool.warm_up)
-
-    async def shutdown(self) -> None:
-        if self._events is not None:
-            await self._events.close()
-            self._events = None
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-        if self._pool is not None:
-            await asyncio.to_thread(self._pool.shutdown)
-            self._pool = None
 
     @property
     def model_version(self) -> str:
@@ -130,7 +123,6 @@ class RevertRiskModel(JsonModel):
 
     async def _fetch(self, keys: set[Key]) -> dict[Key, EditDocuments | ModelServerError]:
         """The documents of every revision: one group of calls per wiki, concurrently."""
-        assert self._client is not None, "predict() before startup()"
         by_lang: dict[str, list[int]] = defaultdict(list)
         for lang, rev_id in sorted(keys):
             by_lang[lang].append(rev_id)

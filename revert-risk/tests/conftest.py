@@ -67,7 +67,7 @@ def fake_wiki() -> FakeWikiClient:
 
 async def _started(model: RevertRiskModel) -> RevertRiskModel:
     model.load()
-    await model.startup()
+    await model.resources.startup()
     return model
 
 
@@ -76,7 +76,7 @@ async def model(settings: Settings, fake_wiki: FakeWikiClient) -> AsyncIterator[
     """The model, reading MediaWiki documents from ``fake_wiki``."""
     model = await _started(RevertRiskModel(settings, client=fake_wiki))
     yield model
-    await model.shutdown()
+    await model.resources.shutdown()
 
 
 async def _client_for(model: RevertRiskModel, settings: Settings) -> httpx.AsyncClient:
@@ -147,7 +147,7 @@ async def wiki_model(
     settings = make_settings(wiki_url=api_recorder.base_url)
     model = await _started(RevertRiskModel(settings))
     yield model
-    await model.shutdown()
+    await model.resources.shutdown()
 
 
 @pytest.fixture

@@ -282,7 +282,7 @@ async def events_client(
     model = await _started(RevertRiskModel(settings, client=fake_wiki))
     async with await _client_for(model, settings) as client:
         yield client, model
-    await model.shutdown()
+    await model.resources.shutdown()
 
 
 async def test_page_change_event_emits_a_prediction_event(
@@ -368,4 +368,4 @@ async def test_process_pool_gives_the_same_scores(
         assert with_pool.json() == without.json()
         assert len(model._pool.worker_pids()) == 2  # type: ignore[union-attr]
     finally:
-        await model.shutdown()
+        await model.resources.shutdown()

@@ -164,7 +164,7 @@ async def wiki_events(
     model = await _started(RevertRiskModel(settings))
     async with await _client_for(model, settings) as client:
         yield client, model
-    await model.shutdown()
+    await model.resources.shutdown()
 
 
 async def test_page_change_event_with_eventgate(
@@ -217,4 +217,4 @@ async def test_mediawiki_down_is_a_clear_503(settings: Settings) -> None:
             assert batch.status_code == 503
             assert batch.json()["error"]["type"] == "UpstreamUnavailable"
     finally:
-        await model.shutdown()
+        await model.resources.shutdown()

@@ -48,20 +48,21 @@ RevisionResults = dict[int, dict[str, ModelResult]]
 
 
 class ScoringEngine:
+    """Owned by the process's :class:`~inference_common.resources.SharedResources` (which
+    starts and closes it once); handed to every model and to the ORES router."""
+
     def __init__(
         self,
         settings: RevscoringSettings,
         models: Mapping[str, ServedModel],
         *,
-        client: MediaWikiClient | None = None,
+        client: MediaWikiClient,
     ) -> None:
         self.settings = settings
         self.models = dict(models)
-        self.client = client or MediaWikiClient.from_settings(settings)
+        self.client = client  # shared, closed by its owner
         self.cache = cache_from_settings(settings)
         self.flight = SingleFlight()
-        self._started = False  # lifecycle of the shared engine, not request state
-        self._closed = False
         self.pool: ProcessPool | None = None
         if settings.process_pool_workers > 0:
             paths = {name: str(model.path) for name, model in self.models.items()}
@@ -84,21 +85,16 @@ class ScoringEngine:
         return self.models[name]
 
     async def start(self) -> None:
-        """Start the pool's workers now. Every served model calls this: once is enough."""
-        if self.pool is not None and not self._started:
-            self._started = True
+        """Start the pool's workers before the first request."""
+        if self.pool is not None:
             await asyncio.to_thread(self.pool.warm_up)
 
     async def close(self) -> None:
-        """Close the shared resources; the first served model to shut down does it."""
-        if self._closed:
-            return
-        self._closed = True
-        await self.client.close()
+        """Close what the engine made: its cache and pool."""
         if self.cache is not None:
             await self.cache.close()
         if self.pool is not None:
-            self.pool.shutdown()
+            await asyncio.to_thread(self.pool.shutdown)
 
     async def score(
         self,

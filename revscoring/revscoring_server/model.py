@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
-
 from inference_common.errors import InvalidInput, ModelLoadError, ModelServerError
 from inference_common.events import EventGateClient, parse_event, revision_score_event
 from inference_common.inputs import optional_bool, require_rev_id
 from inference_common.model import JsonModel
+from inference_common.resources import SharedResources
+from inference_common.server import Service
 
 from .engine import ScoringEngine
 from .ores import ores_response
@@ -42,14 +42,6 @@ class RevscoringModel(JsonModel):
 
     def load(self) -> bool:
         return self.ready
-
-    async def startup(self) -> None:
-        await self.engine.start()
-
-    async def shutdown(self) -> None:
-        if self.eventgate is not None:
-            await self.eventgate.close()
-        await self.engine.close()
 
     async def predict(  # type: ignore[override]
         self, request: dict[str, Any], headers: dict[str, str] | None = None
@@ -96,17 +88,19 @@ def model_files(settings: RevscoringSettings) -> dict[str, Path]:
     return found
 
 
-def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
-    """Load every model, and one engine and EventGate client that they share."""
-    served = {name: load_served_model(name, path) for name, path in model_files(settings).items()}
-    engine = ScoringEngine(settings, served)
-    eventgate = EventGateClient.from_settings(settings)
-    stream = settings.eventgate_stream or DEFAULT_STREAM
-    return [RevscoringModel(model, engine, eventgate, stream) for model in served.values()]
-
-
-def ores_routers(models: list[RevscoringModel]) -> list[APIRouter]:
-    """The ORES v3 API routes (``/v3/scores/...``) over the same engine."""
+def build_service(settings: RevscoringSettings, resources: SharedResources) -> Service:
+    """Load every model; one engine (owned by ``resources``) and the shared EventGate
+    client serve them all, and the ORES v3 API routes (``/v3/scores/...``) use the same
+    engine."""
     from .ores_api import build_router
 
-    return [build_router(models[0].engine)] if models else []
+    served = {name: load_served_model(name, path) for name, path in model_files(settings).items()}
+    engine = resources.own(ScoringEngine(settings, served, client=resources.wiki))
+    stream = settings.eventgate_stream or DEFAULT_STREAM
+    models = [RevscoringModel(model, engine, resources.events, stream) for model in served.values()]
+    return Service(models, [build_router(engine)])
+
+
+def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
+    """The models alone (on resources of their own that nothing starts: tests)."""
+    return list(build_service(settings, SharedResources(settings)).models)  # type: ignore[arg-type]

@@ -44,9 +44,10 @@ if str(SERVICE_DIR) not in sys.path:  # plain `pytest tests` does not put it the
 import revscoring  # noqa: E402,F401  - the library (this directory is not a package)
 
 from inference_common.mediawiki import Endpoint, MediaWikiClient  # noqa: E402
-from inference_common.server import build_app  # noqa: E402
+from inference_common.resources import SharedResources  # noqa: E402
+from inference_common.server import build_app, lifespan  # noqa: E402
 from inference_common.testing import free_port  # noqa: E402,F401 (tests import it from here)
-from revscoring_server.model import RevscoringModel, build_models, ores_routers  # noqa: E402
+from revscoring_server.model import RevscoringModel, build_service  # noqa: E402
 from revscoring_server.settings import RevscoringSettings  # noqa: E402
 
 pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
@@ -132,19 +133,16 @@ async def running_server(**settings: Any) -> AsyncIterator[Server]:
     MediaWiki calls and 20 s per call unless the test says otherwise)."""
     values: dict[str, Any] = {"http_retries": 0, "http_timeout": 20, **settings}
     config = RevscoringSettings(**values)
-    models = build_models(config)
-    for model in models:
-        await model.startup()
-    app = build_app(models, config, routers=ores_routers(models))
+    resources = SharedResources(config)
+    service = build_service(config, resources)
+    models = list(service.models)
+    app = build_app(models, config, routers=service.routers, resources=resources)
     transport = httpx.ASGITransport(app=app)
-    try:
+    async with lifespan(models, resources):
         async with httpx.AsyncClient(
             transport=transport, base_url="http://test", timeout=120
         ) as client:
             yield Server(config, models, client)
-    finally:
-        for model in models:
-            await model.shutdown()
 
 
 @pytest.fixture(scope="session")

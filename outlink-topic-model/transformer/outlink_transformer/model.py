@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from inference_common.events import PAGE_CHANGE, EventGateClient, prediction_change_event
+from inference_common.events import PAGE_CHANGE, prediction_change_event
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from inference_common.model import JsonModel
+from inference_common.resources import SharedResources
 from inference_common.wikis import wikipedia_host
 
 from . import output
@@ -23,7 +24,8 @@ class OutlinkTransformer(JsonModel):
     """KServe's transformer for the outlink topic model.
 
     ``predictor`` answers the predictor protocol: by default a :class:`PredictorClient`
-    to ``PREDICTOR_HOST``; the one-process shape passes the predictor model itself.
+    to ``PREDICTOR_HOST`` on the process's one HTTP client (with MediaWiki and EventGate);
+    the one-process shape passes the predictor model itself.
     Everything a request needs lives in local variables: the clients held here carry no
     per-request state."""
 
@@ -31,28 +33,28 @@ class OutlinkTransformer(JsonModel):
         self,
         settings: TransformerSettings,
         *,
+        resources: SharedResources | None = None,
         predictor: Predictor | None = None,
         wiki: MediaWikiClient | None = None,
-        events: EventGateClient | None = None,
     ) -> None:
+        """``resources``: the process's shared clients (``serve`` gives them); without, the
+        transformer has its own, which its user starts and shuts down. ``predictor``: by
+        default an HTTP client on the shared HTTP client; ``wiki`` replaces the MediaWiki
+        client (tests)."""
         super().__init__(settings.inference_name)
         self.settings = settings
+        self.resources = resources or SharedResources(settings, wiki=wiki)
         self.predictor: Predictor = (
-            predictor if predictor is not None else PredictorClient.from_settings(settings)
+            predictor
+            if predictor is not None
+            else PredictorClient.from_settings(settings, self.resources.http)
         )
-        self.wiki = wiki if wiki is not None else MediaWikiClient.from_settings(settings)
-        self.events = events if events is not None else EventGateClient.from_settings(settings)
+        self.wiki = self.resources.wiki
+        self.events = self.resources.events
 
     def load(self) -> bool:
         self.ready = True
         return True
-
-    async def shutdown(self) -> None:
-        await self.wiki.close()
-        if isinstance(self.predictor, PredictorClient):
-            await self.predictor.close()
-        if self.events is not None:
-            await self.events.close()
 
     async def predict(  # type: ignore[override]
         self, request: dict[str, Any], headers: dict[str, str] | None = None

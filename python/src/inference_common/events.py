@@ -293,7 +293,8 @@ class EventGateClient:
     """Posts events to EventGate in the background; failures never reach the caller.
 
     Posts go over the shared :class:`~.http.HttpClient` (given, or owned when not) and
-    are retried by its retry helper: connection errors, timeouts, 429 and 5xx."""
+    are retried by the shared retry helper when they surely did not arrive: no
+    connection, or HTTP 429/503."""
 
     def __init__(
         self,
@@ -353,20 +354,25 @@ class EventGateClient:
             logger.error("EventGate post to %s failed: %s", self._url, error)
 
     async def _post_once(self, body: bytes) -> None:
+        """One post. Retried only when the event surely did not arrive (no connection, or
+        an explicit 429/503): anything else might have been accepted, and a resent event
+        would be a duplicate."""
         try:
             async with self._http.session.post(
                 self._url, data=body, headers=self._headers, timeout=self._timeout
             ) as response:
                 status = response.status
                 text = "" if status < 300 else (await response.text())[:200]
-        except asyncio.TimeoutError:
-            raise Transient(UpstreamTimeout("EventGate did not answer in time")) from None
-        except aiohttp.ClientError as error:
+        except aiohttp.ClientConnectorError as error:
             raise Transient(UpstreamUnavailable(f"EventGate unreachable: {error}")) from None
+        except asyncio.TimeoutError:
+            raise UpstreamTimeout("EventGate did not answer in time") from None
+        except aiohttp.ClientError as error:
+            raise UpstreamError(f"EventGate post failed: {error}") from None
         if status < 300:
             return
         failure = UpstreamError(f"HTTP {status}: {text}")
-        if status == 429 or status >= 500:
+        if status in (429, 503):
             raise Transient(failure)
         raise failure
 

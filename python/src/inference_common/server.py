@@ -4,7 +4,8 @@
 for the given models and adds what every server here needs: the one error format
 (:mod:`.errors`), request ids, a request size limit (413), an in-flight limit on inference
 routes (a fast 503 with Retry-After instead of unbounded queueing), one access log line
-per request, and startup/shutdown hooks for the models' async resources.
+per request, and one startup/shutdown (:func:`lifespan`) of the process's shared
+resources (:mod:`.resources`) and its models.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import re
 import sys
 import time
 import uuid
-from typing import Any, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Callable, Sequence
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -34,6 +37,7 @@ from .errors import (
 )
 from .log import configure_logging, request_id_var
 from .model import JsonModel
+from .resources import SharedResources
 from .settings import ServerSettings
 
 logger = logging.getLogger(__name__)
@@ -149,13 +153,45 @@ class RequestMiddleware:
         return f"request body is larger than the limit of {self.max_request_bytes} bytes"
 
 
+@dataclass
+class Service:
+    """What a service's builder returns to :func:`serve`: its models and extra routers,
+    built on the :class:`SharedResources` it was given."""
+
+    models: Sequence[JsonModel]
+    routers: Sequence[APIRouter] = ()
+
+
+@asynccontextmanager
+async def lifespan(
+    models: Sequence[JsonModel], resources: SharedResources | None = None
+) -> AsyncIterator[None]:
+    """The one startup and shutdown of a server: the shared resources start once, then
+    each model; at exit the models stop, then the resources close once."""
+    if resources is not None:
+        await resources.startup()
+    try:
+        for model in models:
+            await model.startup()
+        try:
+            yield
+        finally:
+            for model in models:
+                await model.shutdown()
+    finally:
+        if resources is not None:
+            await resources.shutdown()
+
+
 def build_app(
     models: Sequence[JsonModel],
     settings: ServerSettings,
     *,
     routers: Sequence[APIRouter] = (),
+    resources: SharedResources | None = None,
 ) -> FastAPI:
-    """KServe's application for ``models``, with this project's errors and middleware."""
+    """KServe's application for ``models``, with this project's errors and middleware; its
+    startup and shutdown are :func:`lifespan`'s."""
     repository = ModelRepository()
     for model in models:
         repository.update(model)
@@ -173,13 +209,13 @@ def build_app(
         max_concurrent_requests=settings.max_concurrent_requests,
     )
 
+    running = lifespan(models, resources)
+
     async def startup() -> None:
-        for model in models:
-            await model.startup()
+        await running.__aenter__()
 
     async def shutdown() -> None:
-        for model in models:
-            await model.shutdown()
+        await running.__aexit__(None, None, None)
 
     app.router.on_startup.append(startup)
     app.router.on_shutdown.append(shutdown)
@@ -187,25 +223,27 @@ def build_app(
 
 
 def serve(
-    make_models: Callable[[], Sequence[JsonModel]],
+    build: Callable[[SharedResources], Service],
     settings: ServerSettings,
-    *,
-    routers: Callable[[Sequence[JsonModel]], Sequence[APIRouter]] | None = None,
 ) -> None:
-    """Configure logging, load the models (a load failure exits with one line), and serve
-    HTTP on ``settings.http_port`` until SIGTERM/SIGINT."""
+    """Configure logging, create the process's :class:`SharedResources`, build the service
+    on them and load its models (a load failure exits with one line), and serve HTTP on
+    ``settings.http_port`` until SIGTERM/SIGINT."""
     configure_logging(settings.log_level)
+    resources = SharedResources(settings)
     try:
-        models = list(make_models())
-        for model in models:
+        service = build(resources)
+        for model in service.models:
             if not model.ready:
                 model.load()
     except ModelLoadError as error:
         print(f"startup error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
-    app = build_app(models, settings, routers=routers(models) if routers else ())
+    app = build_app(service.models, settings, routers=service.routers, resources=resources)
     logger.info(
-        "serving %s on port %d", ", ".join(model.name for model in models), settings.http_port
+        "serving %s on port %d",
+        ", ".join(model.name for model in service.models),
+        settings.http_port,
     )
     config = uvicorn.Config(
         app, host="0.0.0.0", port=settings.http_port, log_config=None, access_log=False
