@@ -55,6 +55,11 @@ class Server:
         self.argv = list(argv)
         self.cwd = cwd
         self.env = {**base_env(), **env}
+        # the caller's PYTHONPATH after the service's own (e.g. a worktree's
+        # inference_common ahead of the one installed in the service's environment)
+        given = os.environ.get("PYTHONPATH")
+        if given:
+            self.env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), given) if p)
         self.port = port
         self.ready_path = ready_path
         self.log_path = log_dir / f"{name}.log"
