@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import Any
+from typing import Any, Mapping
 
+from inference_common.edit_context import Hint, hint_from_event
 from inference_common.errors import ModelServerError
 from inference_common.events import RevisionEvent
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
@@ -76,7 +77,10 @@ class RevertRiskModel(JsonModel):
     ) -> dict[str, Any]:
         parsed = parse_request(request, max_batch_size=self.settings.max_batch_size)
         items = [item for item in parsed.items if isinstance(item, Item)]
-        scored = await self.score({(item.lang, item.rev_id) for item in items})
+        hints = {}
+        if parsed.event is not None:
+            hints = {(items[0].lang, items[0].rev_id): hint_from_event(parsed.event)}
+        scored = await self.score({(item.lang, item.rev_id) for item in items}, hints)
 
         if parsed.kind != "batch":
             item = items[0]
@@ -108,9 +112,11 @@ class RevertRiskModel(JsonModel):
                     raise failure
         return {"predictions": predictions, "errors": errors}
 
-    async def score(self, keys: set[Key]) -> dict[Key, float | ModelServerError]:
+    async def score(
+        self, keys: set[Key], hints: Mapping[Key, Hint] | None = None
+    ) -> dict[Key, float | ModelServerError]:
         """P(reverted) of each (lang, rev_id), or why it cannot be scored."""
-        documents = await self._fetch(keys)
+        documents = await self._fetch(keys, hints or {})
         features = await self._features(documents)
         ready = [key for key in sorted(features) if not isinstance(features[key], ModelServerError)]
         assert self.classifier is not None, "predict() before load()"
@@ -121,7 +127,9 @@ class RevertRiskModel(JsonModel):
         results.update(zip(ready, self.classifier.predict_proba(rows)))
         return results
 
-    async def _fetch(self, keys: set[Key]) -> dict[Key, EditDocuments | ModelServerError]:
+    async def _fetch(
+        self, keys: set[Key], hints: Mapping[Key, Hint]
+    ) -> dict[Key, EditDocuments | ModelServerError]:
         """The documents of every revision: one group of calls per wiki, concurrently."""
         by_lang: dict[str, list[int]] = defaultdict(list)
         for lang, rev_id in sorted(keys):
@@ -130,7 +138,12 @@ class RevertRiskModel(JsonModel):
         async def one_wiki(lang: str, rev_ids: list[int]) -> dict[Key, Any]:
             endpoint = endpoint_for(self.settings, wikipedia_host(lang))
             try:
-                found = await fetch_edits(self._client, endpoint, rev_ids)  # type: ignore[arg-type]
+                found = await fetch_edits(
+                    self._client,
+                    endpoint,
+                    rev_ids,
+                    hints={r: hint for (lg, r), hint in hints.items() if lg == lang},
+                )
             except ModelServerError as error:
                 return {(lang, rev_id): error for rev_id in rev_ids}
             return {(lang, rev_id): found[rev_id] for rev_id in rev_ids}

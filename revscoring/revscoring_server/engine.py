@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from inference_common.cache import CACHE_LOOKUPS, MemoryCache, RedisCache, ScoreCache, SingleFlight
+from inference_common.edit_context import Hint
 from inference_common.errors import ModelNotFound, ModelServerError, UnsupportedContent
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from inference_common.pool import ProcessPool
@@ -103,11 +104,12 @@ class ScoringEngine:
         rev_ids: Sequence[int],
         *,
         features: bool = False,
+        hints: Mapping[int, Hint] | None = None,
     ) -> RevisionResults:
         """Scores of every revision for every model (or the error of each), from the cache
         where possible; concurrent requests for the same score compute it once."""
         if features or self.cache is None:
-            return await self._compute(wiki, models, rev_ids, features)
+            return await self._compute(wiki, models, rev_ids, features, hints)
         cache = self.cache
         pairs = {cache_key(wiki, m, r): (r, m) for r in rev_ids for m in models}
         found = await cache.get_many(pairs)
@@ -116,7 +118,7 @@ class ScoringEngine:
             wanted = [pairs[key] for key in keys]
             wanted_models = list({id(m): m for _, m in wanted}.values())
             wanted_revs = list(dict.fromkeys(r for r, _ in wanted))
-            computed = await self._compute(wiki, wanted_models, wanted_revs, False)
+            computed = await self._compute(wiki, wanted_models, wanted_revs, False, hints)
             values = {key: computed[r][m.kind.name] for key, (r, m) in zip(keys, wanted)}
             await cache.set_many(
                 {k: v for k, v in values.items() if not isinstance(v, ModelServerError)}
@@ -138,10 +140,11 @@ class ScoringEngine:
         models: Sequence[ServedModel],
         rev_ids: Sequence[int],
         features: bool,
+        hints: Mapping[int, Hint] | None = None,
     ) -> RevisionResults:
         needs = union_needs(model.kind.needs for model in models)
         endpoint = endpoint_for(self.settings, self.settings.host_for(wiki))
-        fetched = await fetch_revision_docs(self.client, endpoint, rev_ids, needs)
+        fetched = await fetch_revision_docs(self.client, endpoint, rev_ids, needs, hints=hints)
 
         async def one(rev_id: int) -> tuple[int, dict[str, ModelResult]]:
             docs = fetched[rev_id]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from inference_common.edit_context import hint_from_event
 from inference_common.errors import InvalidInput, ModelLoadError, ModelServerError
 from inference_common.events import EventGateClient, parse_event, revision_score_event
 from inference_common.inputs import optional_bool, require_rev_id
@@ -57,8 +58,9 @@ class RevscoringModel(JsonModel):
         else:
             rev_id = require_rev_id(request)
         features = optional_bool(request, "extended_output")
+        hints = {rev_id: hint_from_event(event)} if event is not None else None
         results = await self.engine.score(
-            self.served.wiki, [self.served], [rev_id], features=features
+            self.served.wiki, [self.served], [rev_id], features=features, hints=hints
         )
         result = results[rev_id][self.served.kind.name]
         if isinstance(result, ModelServerError):

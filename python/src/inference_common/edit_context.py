@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 from .errors import ModelServerError, RevisionNotFound, TextDeleted, UserDeleted
+from .events import PAGE_CHANGE, RevisionEvent
 from .mediawiki import REVISION_PROPS, Endpoint, MediaWikiClient, require_text
 
 USER_PROPS = "groups|registration|editcount|emailable|gender"
@@ -57,6 +58,20 @@ class Hint:
 
     parent_id: int | None = None
     user_name: str | None = None
+
+
+def hint_from_event(event: RevisionEvent) -> Hint:
+    """What a revision-create or page-change event says about its revision's parent and
+    (registered) editor."""
+    raw = event.raw
+    if event.schema == PAGE_CHANGE:
+        editor = (raw.get("revision") or {}).get("editor") or {}
+    else:
+        editor = raw.get("performer") or {}
+    name = editor.get("user_text") if isinstance(editor, Mapping) else None
+    user_id = editor.get("user_id") if isinstance(editor, Mapping) else None
+    registered = isinstance(name, str) and isinstance(user_id, int) and user_id > 0
+    return Hint(parent_id=event.parent_rev_id, user_name=name if registered else None)
 
 
 @dataclass(frozen=True)
