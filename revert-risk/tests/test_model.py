@@ -369,3 +369,37 @@ async def test_process_pool_gives_the_same_scores(
         assert len(model._pool.worker_pids()) == 2  # type: ignore[union-attr]
     finally:
         await model.resources.shutdown()
+
+
+async def test_an_event_fetches_parent_and_editor_in_the_first_round(
+    client: httpx.AsyncClient, fake_wiki: FakeWikiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event names the parent and the editor: they are asked for with the revision,
+    not after it (one round of MediaWiki calls instead of two, but for the page's age)."""
+    example = next(e for e in EDITS if e.user is not None)
+    event = page_change_event(example)
+    event["revision"]["editor"] = {
+        "user_text": example.revision["user"],
+        "user_id": example.revision["userid"],
+    }
+    answered: list[int] = []
+    # each call's ids and how many calls had been answered when it was made
+    rounds: list[tuple[str, int]] = []
+    original = fake_wiki.call
+
+    async def call(endpoint: Any, params: Any) -> Any:
+        kind = "users" if params.get("list") == "users" else "pages" if "pageids" in params else ""
+        rounds.append((kind or "revisions", len(answered)))
+        await asyncio.sleep(0.01)
+        try:
+            return await original(endpoint, params)
+        finally:
+            answered.append(1)
+
+    monkeypatch.setattr(fake_wiki, "call", call)
+    response = await client.post(PREDICT, json={"event": event})
+    assert response.status_code == 200, response.text
+    first_round = sorted(kind for kind, r in rounds if r == 0)
+    assert first_round == ["revisions", "revisions", "users"]
+    by_id = await client.post(PREDICT, json={"lang": "fr", "rev_id": rev_id(example)})
+    assert response.json()["output"] == by_id.json()["output"]
