@@ -24,6 +24,7 @@ from kserve.protocol.model_repository_extension import ModelRepositoryExtension
 from kserve.protocol.rest.server import RESTServer
 from prometheus_client import Counter, Histogram
 
+from . import api_docs
 from .errors import (
     HTTPError,
     ModelLoadError,
@@ -164,6 +165,8 @@ def build_app(
         dataplane, ModelRepositoryExtension(model_registry=repository)
     ).create_application()
     app.title = "inference-services: " + ", ".join(model.name for model in models)
+    app.router.redirect_slashes = False  # a redirect would name this pod's host, not the client's
+    api_docs.install(app, models)
     for router in routers:
         app.include_router(router)
     install_handlers(app)
