@@ -119,7 +119,7 @@ def _rev_ids(raw: str) -> list[int]:
 
 
 def build_router(engine: ScoringEngine) -> APIRouter:
-    router = APIRouter(prefix="/v3")
+    router = APIRouter(prefix="/v3", tags=["ORES v3"])
 
     def wiki_models(wiki: str, names: str | None) -> list[ServedModel]:
         served = engine.wikis().get(wiki)

@@ -6,9 +6,6 @@ package (under ``/docs/assets/``) over the app's ``/openapi.json``, and document
 served model's ``POST /v1/models/{name}:predict`` as its own operation, with the request
 schema, examples and response schema the model declares in
 :meth:`~inference_common.model.JsonModel.predict_doc` (KServe's route itself is generic).
-
-The pydantic models here are imported by model code; the web stack is imported only by
-:func:`install`.
 """
 
 from __future__ import annotations
@@ -18,11 +15,12 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
+from starlette.staticfiles import StaticFiles
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from .model import JsonModel
 
 GENERIC_PREDICT = "/v1/models/{model_name}:predict"
@@ -122,6 +120,11 @@ def document_models(schema: dict[str, Any], models: Sequence[JsonModel]) -> dict
         paths[f"/v1/models/{model.name}:predict"] = {"post": operation}
     if not models and generic is not None:
         paths[GENERIC_PREDICT] = generic
+    # the page lists the models first, then the service's own routes, then KServe's
+    seen = [t for ops in paths.values() for op in ops.values() for t in op.get("tags", [])]
+    order = {"predict": 0, "V1": 2, "V2": 2}
+    names = sorted(dict.fromkeys(seen), key=lambda name: order.get(name, 1))
+    schema["tags"] = [{"name": name} for name in names]
     return schema
 
 
@@ -153,10 +156,7 @@ window.ui = SwaggerUIBundle({{
 
 def install(app: FastAPI, models: Sequence[JsonModel]) -> None:
     """Serve ``/docs`` (Swagger UI from the installed package) and document ``models``."""
-    from fastapi import Request
-    from fastapi.responses import HTMLResponse
-    from starlette.staticfiles import StaticFiles
-    from swagger_ui_bundle import swagger_ui_path
+    from swagger_ui_bundle import swagger_ui_path  # its import reads the package's files
 
     app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
 
