@@ -149,6 +149,10 @@ def print_examples(seed: dict) -> None:
     print(f"\nThe embedded MediaWiki: {WIKI_URL}/w/api.php\n\nTry:")
     for line in lines:
         print("  " + line)
+    print(
+        "\nBrowsable API docs (Try it out works): http://localhost:8080/docs, "
+        "http://localhost:8081/docs, http://localhost:8082/docs, http://localhost:8083/docs"
+    )
     print("\nStop everything with: make stop")
 
 
