@@ -96,6 +96,7 @@ def test_docs_render_every_operation_from_local_assets(
     assert (
         tab.locator(".information-container .title").inner_text().startswith("inference-services: ")
     )
+    assert tab.locator(".errors-wrapper").count() == 0  # Swagger UI found no schema error
     assert blocked == []
 
 
@@ -107,6 +108,7 @@ def test_try_it_out_scores_a_revision_of_the_embedded_wiki(
     operation = tab.locator("#operations-predict-predict_enwiki_damaging")
     operation.locator(".opblock-summary").click()
     operation.locator(".opblock-body").wait_for(timeout=30_000)
+    assert tab.locator(".errors-wrapper").count() == 0  # its schemas resolved
     # the documented example and response schema
     assert '"rev_id": 123456' in operation.locator(".body-param__example").inner_text()
     responses = operation.locator(".responses-wrapper").inner_text()
