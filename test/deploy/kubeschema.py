@@ -147,8 +147,9 @@ _COPIED = (
     "required",
     "x-kubernetes-list-type",
     "x-kubernetes-list-map-keys",
+    "default",  # no effect on validation; a list-map key may default (ports' protocol)
 )
-_IGNORED = ("description", "default", "format", "example", "title", "x-kubernetes-map-type")
+_IGNORED = ("description", "format", "example", "title", "x-kubernetes-map-type")
 
 
 def to_json_schema(node: dict[str, Any]) -> dict[str, Any]:
@@ -237,11 +238,17 @@ def _list_type(validator: Any, list_type: str, instance: Any, schema: dict) -> I
     if not isinstance(instance, list) or list_type not in ("set", "map"):
         return
     keys = schema.get("x-kubernetes-list-map-keys", [])
+    defaults = {
+        key: value["default"]
+        for key, value in schema.get("items", {}).get("properties", {}).items()
+        if "default" in value
+    }
     seen = []
     for index, item in enumerate(instance):
         if list_type == "map":
             if not isinstance(item, dict):
                 continue
+            item = {**defaults, **item}  # the API server defaults before it validates
             missing = [key for key in keys if key not in item]
             if missing:
                 yield jsonschema.ValidationError(f"item {index} has no map key {missing}")
