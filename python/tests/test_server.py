@@ -20,6 +20,46 @@ async def test_predict_accepts_json_whatever_the_content_type(client: httpx.Asyn
         assert response.json() == {"rev_id": 7}
 
 
+CLOUDEVENT = {"ce-specversion": "1.0", "ce-source": "test", "ce-type": "t", "ce-id": "1"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "answer"),
+    [
+        # KServe 0.13 alone: an AttributeError (500) for the first two.
+        (CLOUDEVENT, b"", 400, "request body is empty"),
+        ({**CLOUDEVENT, "ce-contenttype": "application/json"}, b'{"rev_id": 7}', 200, None),
+        ({**CLOUDEVENT, "content-type": "application/json"}, b'{"rev_id": 7}', 200, None),
+        ({**CLOUDEVENT, "content-type": "text/plain"}, b"[1]", 400, "got array"),
+        ({**CLOUDEVENT, "ce-specversion": "9.9"}, b'{"rev_id": 7}', 400, "CloudEvent"),
+    ],
+)
+async def test_binary_cloudevents(
+    client: httpx.AsyncClient, headers: dict, body: bytes, status: int, answer: str | None
+) -> None:
+    response = await client.post("/v1/models/echo:predict", content=body, headers=headers)
+    if status == 200:
+        assert response.status_code == 200, response.text
+        assert response.json() == {"rev_id": 7}
+        assert response.headers["ce-source"]  # KServe answers an event with an event
+    else:
+        assert answer in assert_error(response, status, "InvalidInput")["message"]
+
+
+async def test_structured_cloudevents(client: httpx.AsyncClient) -> None:
+    event = {"specversion": "1.0", "id": "1", "source": "s", "type": "t", "time": "2024-01-01"}
+    headers = {"content-type": "application/cloudevents+json"}
+    response = await client.post(
+        "/v1/models/echo:predict", json={**event, "data": {"rev_id": 7}}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == {"rev_id": 7}
+    response = await client.post(
+        "/v1/models/echo:predict", json={**event, "data": "x"}, headers=headers
+    )
+    assert_error(response, 400, "InvalidInput")
+
+
 @pytest.mark.parametrize(
     ("body", "status", "error_type"),
     [

@@ -16,10 +16,14 @@ import time
 import uuid
 from typing import Any, Callable, Sequence
 
+import cloudevents.exceptions as cloudevents_errors
 import uvicorn
+from cloudevents.http import from_http
+from cloudevents.sdk.converters.util import has_binary_headers
 from fastapi import APIRouter, FastAPI
 from kserve.model_repository import ModelRepository
 from kserve.protocol.dataplane import DataPlane
+from kserve.utils.utils import is_structured_cloudevent
 from kserve.protocol.model_repository_extension import ModelRepositoryExtension
 from kserve.protocol.rest.server import RESTServer
 from prometheus_client import Counter, Histogram
@@ -29,9 +33,11 @@ from .errors import (
     ModelLoadError,
     Overloaded,
     PayloadTooLarge,
+    InvalidInput,
     error_response,
     install_handlers,
 )
+from .inputs import decode_body
 from .log import configure_logging, request_id_var
 from .model import JsonModel
 from .settings import ServerSettings
@@ -64,6 +70,32 @@ def route_kind(method: str, path: str) -> str:
     if path.startswith("/v2/health") or path in ("/", "/metrics") or path.startswith("/v1/models"):
         return "status"
     return "other"
+
+
+class JsonDataPlane(DataPlane):
+    """KServe's data plane, but every request body reaches the model as the raw bytes sent
+    (or a CloudEvent's raw data), whatever the Content-Type: :func:`.inputs.decode_body`
+    (called by :meth:`.JsonModel.preprocess`) is the one parser, so a body gets the same
+    answer as JSON, form, text or an event. KServe 0.13's own decoding differs by
+    Content-Type and fails with a 500 on an empty binary CloudEvent."""
+
+    def decode(self, body: Any, headers: dict[str, str] | None) -> tuple[Any, dict]:
+        headers = {key.lower(): value for key, value in (headers or {}).items()}
+        if has_binary_headers(headers):
+            try:  # the identity unmarshaller keeps the data as the bytes that were sent
+                event = from_http(headers, body, lambda data: data)
+            except cloudevents_errors.GenericException as error:
+                raise InvalidInput(f"invalid CloudEvent headers: {error}") from None
+            data = event.get_data()
+            return (b"" if data is None else data), event.get_attributes()
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/cloudevents+json":  # a structured CloudEvent
+            document = decode_body(body)
+            if is_structured_cloudevent(document):
+                attributes = dict(document)
+                return attributes.pop("data"), attributes
+            return document, {}
+        return body, {}
 
 
 class RequestMiddleware:
@@ -159,7 +191,7 @@ def build_app(
     repository = ModelRepository()
     for model in models:
         repository.update(model)
-    dataplane = DataPlane(model_registry=repository)
+    dataplane = JsonDataPlane(model_registry=repository)
     app = RESTServer(
         dataplane, ModelRepositoryExtension(model_registry=repository)
     ).create_application()
