@@ -6,7 +6,14 @@ import httpx
 import pytest
 
 from inference_common.server import RequestMiddleware
-from inference_common.testing import BAD_BODIES, BAD_IDS, BadBody, assert_error
+from inference_common.testing import (
+    BAD_BODIES,
+    BAD_IDS,
+    CONTENT_TYPES,
+    BadBody,
+    ContentType,
+    assert_error,
+)
 
 
 async def test_predict_accepts_json_whatever_the_content_type(client: httpx.AsyncClient) -> None:
@@ -158,11 +165,16 @@ async def test_overload_gets_a_fast_503_with_retry_after() -> None:
         assert app.in_flight == 0
 
 
+@pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=str)
 @pytest.mark.parametrize("case", BAD_BODIES, ids=str)
-async def test_the_shared_bad_body_table(client: httpx.AsyncClient, case: BadBody) -> None:
+async def test_the_shared_bad_body_table(
+    client: httpx.AsyncClient, case: BadBody, content_type: ContentType
+) -> None:
     """The table every service runs: a clear 4xx for each, then a good answer."""
     app_limit = 4096  # the fixture's MAX_REQUEST_BYTES
-    response = await client.post("/v1/models/echo:predict", content=case.body)
+    response = await client.post(
+        "/v1/models/echo:predict", content=case.body, headers=content_type.headers
+    )
     expected_status = 413 if len(case.body) > app_limit else case.status
     expected_type = "PayloadTooLarge" if len(case.body) > app_limit else case.error_type
     assert_error(response, expected_status, expected_type)
