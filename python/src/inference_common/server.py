@@ -296,22 +296,22 @@ class TimedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._header_timer: asyncio.TimerHandle | None = None
-        self._request_begun = False
+        self._begun = self._answered = 0  # requests begun (first byte) and answered
         super().connection_made(transport)
         self._start_header_timer()
 
-    def data_received(self, data: bytes) -> None:
-        self._request_begun = True
-        super().data_received(data)
+    def on_message_begin(self) -> None:
+        self._begun += 1
+        super().on_message_begin()
 
     def on_headers_complete(self) -> None:
         self._stop_header_timer()
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
+        self._answered += 1
         super().on_response_complete()
         if not self.transport.is_closing():
-            self._request_begun = False
             self._start_header_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -334,7 +334,7 @@ class TimedHttpToolsProtocol(HttpToolsProtocol):
         if self.cycle is not None and not self.cycle.response_complete:
             return  # a (pipelined) request is being answered; its end restarts the timer
         REJECTED.labels(reason="slow_headers").inc()
-        if self._request_begun:
+        if self._begun > self._answered:  # part of a request arrived
             error = RequestTimeout(
                 f"the request headers did not arrive within {self.header_read_timeout:g} s"
             )
