@@ -13,6 +13,7 @@ from inference_common.testing import (
     BadBody,
     ContentType,
     assert_error,
+    assert_no_server_error,
 )
 
 
@@ -186,3 +187,16 @@ async def test_the_shared_bad_body_table(
 async def test_the_shared_bad_id_table(client: httpx.AsyncClient, name: str, value) -> None:
     response = await client.post("/v1/models/echo:predict", json={"rev_id": value})
     assert_error(response, 400, "InvalidInput")
+
+
+@pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=str)
+async def test_kserves_v2_infer_route_never_answers_5xx(
+    client: httpx.AsyncClient, content_type: ContentType
+) -> None:
+    """KServe also serves /v2/models/{name}/infer; the table gets a 4xx there too."""
+    for case in BAD_BODIES:
+        response = await client.post(
+            "/v2/models/echo/infer", content=case.body, headers=content_type.headers
+        )
+        assert_no_server_error(response)
+        assert response.status_code >= 400, case
