@@ -148,8 +148,10 @@ class Server:
 
 def server_env(**settings: Any) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.startswith(("PATH", "LANG", "LC_", "HOME"))}
+    # The caller's PYTHONPATH is kept (after ours): a worktree's shared package under test.
     env["PYTHONPATH"] = os.pathsep.join(
         [str(SERVICE_DIR / "model-server"), str(SERVICE_DIR / "transformer")]
+        + [part for part in os.environ.get("PYTHONPATH", "").split(os.pathsep) if part]
     )
     env.update({key.upper(): str(value) for key, value in settings.items()})
     return env

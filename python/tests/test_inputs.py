@@ -30,6 +30,14 @@ from inference_common.inputs import (
         (b"\xff\xfe", "not UTF-8"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
         ([1], "got array"),
+        # What json.loads would accept, but no JSON encoder (ours, MediaWiki's) can take:
+        (b'{"page_title": "\\ud800"}', "lone UTF-16 surrogate"),
+        ('{"page_title": "\\udfff x"}', "lone UTF-16 surrogate"),
+        (b'{"\\ud800": 1}', "lone UTF-16 surrogate"),
+        (b'{"a": [{"b": "\\ud83d"}]}', "lone UTF-16 surrogate"),
+        (b'{"threshold": NaN}', "NaN is not a JSON number"),
+        (b'{"threshold": -Infinity}', "Infinity is not a JSON number"),
+        (b'{"rev_id": ' + b"9" * 5000 + b"}", "not valid JSON"),
     ],
 )
 def test_bad_bodies(payload: object, message: str) -> None:
@@ -39,6 +47,9 @@ def test_bad_bodies(payload: object, message: str) -> None:
 
 def test_bodies_decode_whatever_the_transport() -> None:
     assert decode_body(b'{"rev_id": 1}') == {"rev_id": 1}
+    # A surrogate pair is one character (an emoji), and an escaped backslash is no escape.
+    assert decode_body(b'{"t": "\\ud83d\\ude00"}') == {"t": "\U0001f600"}
+    assert decode_body(b'{"t": "\\\\ud800"}') == {"t": "\\ud800"}
     assert decode_body('{"rev_id": 1}') == {"rev_id": 1}
     assert decode_body({"rev_id": 1}) == {"rev_id": 1}
 
@@ -117,7 +128,9 @@ def test_lang_is_only_ever_a_known_code(lang: str) -> None:
     assert accepted == lang and accepted.replace("-", "").isalpha()
 
 
-@pytest.mark.parametrize("title", ["A|B", "A#b", "<x>", "[[x]]", "{{x}}", "a\x00b", "x" * 300, " "])
+@pytest.mark.parametrize(
+    "title", ["A|B", "A#b", "<x>", "[[x]]", "{{x}}", "a\x00b", "x" * 300, " ", "\ud800", "a\udfffb"]
+)
 def test_bad_titles(title: str) -> None:
     with pytest.raises(InvalidInput):
         require_title({"page_title": title})
@@ -141,9 +154,13 @@ def test_an_accepted_title_never_carries_a_separator(title: str) -> None:
 def test_optional_fields() -> None:
     assert optional_float({}, "threshold", 0.5, minimum=0, maximum=1) == 0.5
     assert optional_float({"threshold": 1}, "threshold", 0.5, minimum=0, maximum=1) == 1.0
-    for bad in (1.5, -0.1, "0.5", True, float("nan")):
+    for bad in (1.5, -0.1, "0.5", True, float("nan"), float("inf"), 10**400, -(10**400)):
         with pytest.raises(InvalidInput, match="threshold"):
             optional_float({"threshold": bad}, "threshold", 0.5, minimum=0, maximum=1)
+    # Without bounds, an int beyond any float is still a clear error (not OverflowError).
+    with pytest.raises(InvalidInput, match="too large"):
+        optional_float({"x": 10**400}, "x", 0.0)
+    assert optional_float({"x": 10**300}, "x", 0.0) == 1e300
     assert optional_bool({"debug": True}, "debug") is True
     with pytest.raises(InvalidInput, match="true or false"):
         optional_bool({"debug": "yes"}, "debug")

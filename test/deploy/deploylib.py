@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -16,7 +17,10 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 PIPELINE = REPO / ".pipeline"
-SCHEMA = REPO.parent / "shared" / "schemas" / "blubber-config.schema.json"
+# The shared files beside the checkout (SHARED_DIR, as for `make images`; default ../shared).
+SCHEMAS = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared")) / "schemas"
+SCHEMA = SCHEMAS / "blubber-config.schema.json"
+KSERVE_CRD = SCHEMAS / "kserve-inferenceservice-crd.yaml"  # KServe's InferenceService CRD
 
 APP_ROOT = PurePosixPath("/srv/app")  # the repository's root inside every image
 VENV = PurePosixPath("/opt/lib/venv")
