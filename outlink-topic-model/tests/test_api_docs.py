@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 
-from .conftest import NAME
+from .conftest import NAME, Server
 
 
 async def documented(client: httpx.AsyncClient, name: str) -> tuple[dict, dict]:
@@ -46,3 +46,13 @@ async def test_transformer_docs(one_process_client: httpx.AsyncClient) -> None:
     prediction = answer.json()["prediction"]
     assert set(components["ArticleTopics"]["properties"]) == set(prediction)
     assert set(components["ArticleTopic"]["properties"]) == set(prediction["results"][0])
+
+
+def test_the_real_predictor_process_serves_docs(predictor_server: Server) -> None:
+    """Over a real socket, from ``python -m outlink_predictor`` as production starts it."""
+    page = httpx.get(predictor_server.url + "/docs", timeout=30)
+    assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+    script = httpx.get(predictor_server.url + "/docs/assets/swagger-ui-bundle.js", timeout=30)
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+    schema = httpx.get(predictor_server.url + "/openapi.json", timeout=30).json()
+    assert f"/v1/models/{NAME}:predict" in schema["paths"]

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
+from inference_common.testing import serving
 from revert_risk.model import RevertRiskModel
 from revert_risk.request import Item
+
+from conftest import MODEL_NAME, SERVICE_DIR
 
 
 async def test_docs_and_the_documented_predict(
@@ -29,3 +34,16 @@ async def test_docs_and_the_documented_predict(
     assert set(prediction) == set(real)
     assert set(schema["components"]["schemas"]["Output"]["properties"]) == set(real["output"])
     assert model.model_version in operation["description"]
+
+
+def test_the_real_process_serves_docs(model_path: Path) -> None:
+    """Over a real socket, from ``python -m revert_risk`` as production starts it."""
+    with serving(
+        "revert_risk", SERVICE_DIR, ready_path=f"/v1/models/{MODEL_NAME}", model_path=model_path
+    ) as server:
+        page = httpx.get(server.url + "/docs", timeout=30)
+        assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+        script = httpx.get(server.url + "/docs/assets/swagger-ui-bundle.js", timeout=30)
+        assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+        schema = httpx.get(server.url + "/openapi.json", timeout=30).json()
+        assert f"/v1/models/{MODEL_NAME}:predict" in schema["paths"]
