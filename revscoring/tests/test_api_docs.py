@@ -144,3 +144,18 @@ def test_try_it_out_scores_a_revision_of_the_embedded_wiki(
     target = os.environ.get("API_DOCS_SCREENSHOT")
     if target:
         Path(target).write_bytes(png)
+
+
+def test_the_issue_curl_line_over_a_real_socket(
+    server: ServerProcess, seed: dict[str, Any]
+) -> None:
+    """``curl 'localhost:8080/v3/scores/enwiki/671?models=damaging|goodfaith'`` printed
+    nothing: the server answered 307 to a URL naming its own host."""
+    rev_id = seed["revisions"]["good_edit"]
+    for path in (f"/v3/scores/enwiki/{rev_id}", f"/v3/scores/enwiki/{rev_id}/"):
+        response = httpx.get(
+            f"{server.url}{path}?models=damaging|goodfaith", timeout=60, follow_redirects=False
+        )
+        assert response.status_code == 200, (response.status_code, response.headers)
+        scores = response.json()["enwiki"]["scores"][str(rev_id)]
+        assert sorted(scores) == ["damaging", "goodfaith"]
