@@ -199,7 +199,7 @@ wiki_python() {
     local venv
     for venv in revscoring revert-risk outlink tools; do
         if [ -x "$VENV/$venv/bin/python" ] &&
-            "$VENV/$venv/bin/python" -c 'import inference_common.embedded_wiki' 2>/dev/null; then
+            "$VENV/$venv/bin/python" -c 'import inference_testing.embedded_wiki' 2>/dev/null; then
             echo "$VENV/$venv/bin/python"
             return
         fi
@@ -212,7 +212,7 @@ start_wiki() {
     python=$(wiki_python)
     WIKI_PORT=$(free_port "$WIKI_PORT")
     log "starting the embedded MediaWiki on 127.0.0.1:$WIKI_PORT"
-    (cd "$ROOT" && "$python" -m inference_common.embedded_wiki start --port "$WIKI_PORT" \
+    (cd "$ROOT" && "$python" -m inference_testing.embedded_wiki start --port "$WIKI_PORT" \
         --dir "$WIKI_DIR") >"$CACHE/wiki.log" 2>&1 || {
         cat "$CACHE/wiki.log" >&2
         die "the embedded wiki did not start"
@@ -222,7 +222,7 @@ start_wiki() {
 
 stop_wiki() {
     if [ -n "$WIKI_STARTED" ]; then
-        (cd "$ROOT" && "$WIKI_STARTED" -m inference_common.embedded_wiki stop --dir "$WIKI_DIR") \
+        (cd "$ROOT" && "$WIKI_STARTED" -m inference_testing.embedded_wiki stop --dir "$WIKI_DIR") \
             >/dev/null 2>&1 || true
         WIKI_STARTED=""
     fi

@@ -40,9 +40,9 @@ from outlink_transformer.settings import TransformerSettings  # noqa: E402
 
 from inference_common.model import JsonModel  # noqa: E402
 from inference_common.server import build_app  # noqa: E402
-from inference_common.testing import free_port  # noqa: E402,F401 (tests import it from here)
+from inference_testing.harness import free_port  # noqa: E402,F401 (tests import it from here)
 
-pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
+pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]
 
 NAME = "outlink-topic-model"
 PREDICT = f"/v1/models/{NAME}:predict"

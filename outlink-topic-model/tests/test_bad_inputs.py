@@ -1,4 +1,4 @@
-"""The shared bad-input tables (inference_common.testing), sent to the transformer (in
+"""The shared bad-input tables (inference_testing.harness), sent to the transformer (in
 front of a real predictor process, on the embedded wiki) and to the predictor: each gets
 its exact 4xx and JSON error, and the next good request is still answered correctly."""
 
@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from inference_common.testing import (
+from inference_testing.harness import (
     BAD_BODIES,
     BAD_IDS,
     BAD_LANGS,

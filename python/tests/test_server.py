@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from inference_common.server import RequestMiddleware
-from inference_common.testing import BAD_BODIES, BAD_IDS, BadBody, assert_error
+from inference_testing.harness import BAD_BODIES, BAD_IDS, BadBody, assert_error
 
 
 async def test_predict_accepts_json_whatever_the_content_type(client: httpx.AsyncClient) -> None:

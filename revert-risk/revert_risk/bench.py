@@ -79,7 +79,7 @@ def real_article_times(repeat: int = 20) -> list[dict[str, Any]]:
     """Feature extraction on the real article texts the embedded wiki ships (if installed):
     each article edited by removing its last paragraph, and the three largest joined."""
     try:
-        folder = importlib.resources.files("inference_common.embedded_wiki")
+        folder = importlib.resources.files("inference_testing.embedded_wiki")
         texts = {
             entry.name.removesuffix(".wikitext"): entry.read_text(encoding="utf-8")
             for entry in folder.iterdir()

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from inference_common.server import build_app
-from inference_common.testing import free_port
+from inference_testing.harness import free_port
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(SERVICE_DIR))  # `revert_risk` and `tests.fakes`, from any cwd
@@ -25,7 +25,7 @@ from revert_risk.settings import Settings  # noqa: E402
 from revert_risk.train import ensure_model  # noqa: E402
 from tests.fakes import FakeWikiClient  # noqa: E402
 
-pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
+pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]
 
 MODEL_NAME = "revertrisk-language-agnostic"
 PREDICT = f"/v1/models/{MODEL_NAME}:predict"

@@ -1,4 +1,4 @@
-"""The shared bad-input tables (inference_common.testing), sent to this server: each gets
+"""The shared bad-input tables (inference_testing.harness), sent to this server: each gets
 its exact 4xx and JSON error, and the next good request is still answered correctly."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from inference_common.testing import BAD_BODIES, BAD_IDS, BAD_LANGS, BadBody, assert_error
+from inference_testing.harness import BAD_BODIES, BAD_IDS, BAD_LANGS, BadBody, assert_error
 from revert_risk.synthetic import make_dataset
 
 from conftest import PREDICT

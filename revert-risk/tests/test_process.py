@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from inference_common.testing import free_port, run_entry_point, serving
+from inference_testing.harness import free_port, run_entry_point, serving
 from revert_risk.classifier import METADATA_FILE, MODEL_FILE
 
 from conftest import MODEL_NAME, SERVICE_DIR

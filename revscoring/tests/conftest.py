@@ -45,11 +45,11 @@ import revscoring  # noqa: E402,F401  - the library (this directory is not a pac
 
 from inference_common.mediawiki import Endpoint, MediaWikiClient  # noqa: E402
 from inference_common.server import build_app  # noqa: E402
-from inference_common.testing import free_port  # noqa: E402,F401 (tests import it from here)
+from inference_testing.harness import free_port  # noqa: E402,F401 (tests import it from here)
 from revscoring_server.model import RevscoringModel, build_models, ores_routers  # noqa: E402
 from revscoring_server.settings import RevscoringSettings  # noqa: E402
 
-pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
+pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]
 
 DEMO_MODELS_DIR = SERVICE_DIR / ".cache" / "demo-models"
 ORES_MODELS_DIR = REPO_DIR.parent / "shared" / "models" / "ores"

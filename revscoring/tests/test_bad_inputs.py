@@ -1,4 +1,4 @@
-"""The shared bad-input tables (inference_common.testing), sent to :predict and to the
+"""The shared bad-input tables (inference_testing.harness), sent to :predict and to the
 ORES API: each gets its exact 4xx and JSON error, and the next good request is still
 answered correctly."""
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from inference_common.testing import BAD_BODIES, BAD_IDS, BadBody, assert_error
+from inference_testing.harness import BAD_BODIES, BAD_IDS, BadBody, assert_error
 
 PREDICT = "/v1/models/enwiki-damaging:predict"
 

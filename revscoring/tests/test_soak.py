@@ -22,7 +22,7 @@ import pytest
 
 from conftest import NLTK_DATA, SERVICE_DIR
 
-from inference_common.testing import serving
+from inference_testing.harness import serving
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "30"))
 CONCURRENCY = 32

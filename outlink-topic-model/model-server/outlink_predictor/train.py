@@ -155,7 +155,7 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "Q11016": ("STEM.Technology",),  # technology
 }
 
-# The embedded test wiki (inference_common.embedded_wiki.seed) gives its pages synthetic
+# The embedded test wiki (inference_testing.embedded_wiki.seed) gives its pages synthetic
 # ids: hand-written articles Q7000001.., the pages "Wings of Fire (novel series)" links to
 # Q7100001.. (in the seed's order), minor planet stubs Q7200001... A test checks that every
 # id its outlink pages link to is here, so a real page of that wiki gets sensible topics.
