@@ -57,8 +57,8 @@ $(CURDIR)/.cache/nltk_data:
 
 models: system-packages venvs $(NLTK_DATA)
 	cd revscoring && NLTK_DATA=$(NLTK_DATA) ../$(VENV)/revscoring/bin/python -m revscoring_server.demo --out ../models/revscoring
-	cd outlink-topic-model/model-server && ../../$(VENV)/outlink/bin/python -m outlink_predictor.train --out ../../models/outlink-topic-model
-	cd revert-risk && ../$(VENV)/revert-risk/bin/python -m revert_risk.train --out ../models/revertrisk-language-agnostic
+	cd outlink-topic-model/model-server && ../../$(VENV)/outlink/bin/python -m outlink_predictor_tools.train --out ../../models/outlink-topic-model
+	cd revert-risk && ../$(VENV)/revert-risk/bin/python -m revert_risk_tools.train --out ../models/revertrisk-language-agnostic
 
 demo: system-packages venvs models
 	@WIKI_PORT=$(WIKI_PORT) NLTK_DATA=$(NLTK_DATA) $(VENV)/revscoring/bin/python scripts/demo.py start

@@ -34,7 +34,7 @@ for _part in ("model-server", "transformer", "one-process"):
 from outlink_one_process import OneProcessSettings, make_models  # noqa: E402
 from outlink_predictor.model import OutlinkPredictor  # noqa: E402
 from outlink_predictor.settings import PredictorSettings  # noqa: E402
-from outlink_predictor.train import ensure_model  # noqa: E402
+from outlink_predictor_tools.train import ensure_model  # noqa: E402
 from outlink_transformer.model import OutlinkTransformer  # noqa: E402
 from outlink_transformer.settings import TransformerSettings  # noqa: E402
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from outlink_predictor.train import ANCHORS
+from outlink_predictor_tools.train import ANCHORS
 from outlink_transformer.outlinks import features_string, outlink_qids, resolve_page
 from outlink_transformer.settings import TransformerSettings
 

@@ -1,7 +1,7 @@
 """Fixtures: settings -> model -> app -> client, for an in-memory wiki and the embedded one.
 
 The model file is trained once into ``revert-risk/.cache/model`` and reused while the
-code that determines it is unchanged (:func:`revert_risk.train.ensure_model`).
+code that determines it is unchanged (:func:`revert_risk_tools.train.ensure_model`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ sys.path.insert(0, str(SERVICE_DIR))  # `revert_risk` and `tests.fakes`, from an
 
 from revert_risk.model import RevertRiskModel  # noqa: E402
 from revert_risk.settings import Settings  # noqa: E402
-from revert_risk.train import ensure_model  # noqa: E402
+from revert_risk_tools.train import ensure_model  # noqa: E402
 from tests.fakes import FakeWikiClient  # noqa: E402
 
 pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]

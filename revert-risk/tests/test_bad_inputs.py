@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from inference_testing.harness import BAD_BODIES, BAD_IDS, BAD_LANGS, BadBody, assert_error
-from revert_risk.synthetic import make_dataset
+from revert_risk_tools.synthetic import make_dataset
 
 from conftest import PREDICT
 from tests.fakes import FakeWikiClient

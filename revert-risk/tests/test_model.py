@@ -11,7 +11,7 @@ import pytest
 
 from revert_risk.model import RevertRiskModel
 from revert_risk.settings import Settings
-from revert_risk.synthetic import Example, make_dataset
+from revert_risk_tools.synthetic import Example, make_dataset
 
 from conftest import MODEL_NAME, PREDICT, EventGateRecorder, _client_for, _started
 from tests.fakes import FakeWikiClient

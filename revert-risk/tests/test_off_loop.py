@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from revert_risk import model as model_module
-from revert_risk.synthetic import make_dataset
+from revert_risk_tools.synthetic import make_dataset
 
 from conftest import PREDICT
 from tests.fakes import FakeWikiClient

@@ -1,6 +1,6 @@
 """Train a small outlink topic model (fastText, one-vs-all) on deterministic synthetic data.
 
-    python -m outlink_predictor.train --out DIR [--force]
+    python -m outlink_predictor_tools.train --out DIR [--force]
 
 writes ``DIR/model.bin`` (what the predictor loads from ``MODEL_PATH``) and
 ``DIR/model.json`` (how it was made). The production model is trained by Wikimedia on
@@ -38,7 +38,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from .taxonomy import LABEL_PREFIX, TOPICS, parent_of
+from outlink_predictor.taxonomy import LABEL_PREFIX, TOPICS, parent_of
 
 # Real Wikidata ids and the topics an article linking to them is likely about.
 ANCHORS: dict[str, tuple[str, ...]] = {
@@ -371,7 +371,7 @@ def ensure_model(directory: str | Path, *, force: bool = False) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m outlink_predictor.train",
+        prog="python -m outlink_predictor_tools.train",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
