@@ -140,7 +140,7 @@ build_image() {
 }
 
 # A digest of what an image is built from: its Dockerfile and the files it copies
-# (everything under python/ and the service directories, minus what the ignore file drops).
+# (the shared runtime package and the service packages, minus what the ignore file drops).
 inputs_digest() {
     local dockerfile
     dockerfile=$(dockerfile_of "$1")
@@ -149,7 +149,7 @@ inputs_digest() {
         # shellcheck disable=SC2046
         (cd "$ROOT" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
             --exclude=__pycache__ --exclude='*.pyc' --exclude=.cache --exclude=.hypothesis \
-            --exclude=.pytest_cache --exclude='*.egg-info' -cf - python \
+            --exclude=.pytest_cache --exclude='*.egg-info' -cf - \
             $(sed -n 's/^COPY .* \([a-z][^ ]*\) [^ ]*$/\1/p' "$dockerfile" | sort -u))
     } | sha256sum | cut -c1-16
 }
@@ -204,7 +204,7 @@ wiki_python() {
             return
         fi
     done
-    die "no virtualenv with inference_common under $VENV (run: make venvs)"
+    die "no virtualenv with inference_testing under $VENV (run: make venvs)"
 }
 
 start_wiki() {
