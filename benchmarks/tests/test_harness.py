@@ -9,11 +9,12 @@ sends, and that the load generator counts answers and errors.
 from __future__ import annotations
 
 import asyncio
-import socket
 import sys
 from pathlib import Path
 
 import pytest
+
+from inference_testing.harness import free_port
 
 HERE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(HERE))
@@ -42,19 +43,13 @@ def test_default_corpus_has_200_scored_revisions() -> None:
     assert len(set(data.scored_rev_ids())) >= 200
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def replay_url():
     aiohttp_web = pytest.importorskip("aiohttp.web")
     import replay
 
     data = corpus.Corpus(corpus.generate(**SMALL))
-    port = _free_port()
+    port = free_port()
     loop = asyncio.new_event_loop()
     runner = aiohttp_web.AppRunner(replay.make_app(data))
     loop.run_until_complete(runner.setup())

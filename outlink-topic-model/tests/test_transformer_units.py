@@ -100,6 +100,19 @@ def test_features_limit() -> None:
     assert parse_features("") == ""
 
 
+def test_the_default_threshold_is_the_predictors() -> None:
+    """The two halves are separate images (no shared outlink package): the transformer's
+    default, used to filter what it answers and sends as events, is the predictor's."""
+    from outlink_predictor.prediction import DEFAULT_THRESHOLD as PREDICTOR_DEFAULT
+    from outlink_transformer.request import DEFAULT_THRESHOLD
+
+    assert (
+        DEFAULT_THRESHOLD
+        == PREDICTOR_DEFAULT
+        == parse_request({"lang": "en", "page_id": 1}).threshold
+    )
+
+
 @given(strategies.titles())
 def test_valid_titles_pass_normalized(title: str) -> None:
     request = parse_request({"lang": "en", "page_title": title})
