@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import NLTK_DATA, SERVICE_DIR
+from .support import NLTK_DATA, SERVICE_DIR
 
 from inference_testing.harness import run_entry_point, serving
 

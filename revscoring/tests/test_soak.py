@@ -20,7 +20,7 @@ from typing import Callable
 import aiohttp
 import pytest
 
-from conftest import NLTK_DATA, SERVICE_DIR
+from .support import NLTK_DATA, SERVICE_DIR
 
 from inference_testing.harness import serving
 
