@@ -11,8 +11,8 @@ import pytest
 from inference_testing.harness import BAD_BODIES, BAD_IDS, BAD_LANGS, BadBody, assert_error
 from revert_risk_tools.synthetic import make_dataset
 
-from conftest import PREDICT
-from tests.fakes import FakeWikiClient
+from .support import PREDICT
+from .fakes import FakeWikiClient
 
 GOOD = [e for e in make_dataset(10, seed=99) if e.parent is not None][0]
 GOOD_ID = GOOD.revision["revid"]

@@ -14,7 +14,7 @@ import pytest
 from inference_testing.harness import free_port, run_entry_point, serving
 from revert_risk.classifier import METADATA_FILE, MODEL_FILE
 
-from conftest import MODEL_NAME, SERVICE_DIR
+from .support import MODEL_NAME, SERVICE_DIR
 
 
 def run(**settings: Any) -> subprocess.CompletedProcess[str]:
