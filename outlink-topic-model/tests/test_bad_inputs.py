@@ -18,7 +18,7 @@ from inference_testing.harness import (
     assert_error,
 )
 
-from .conftest import PREDICT
+from .support import PREDICT
 
 GOOD = {"lang": "en", "page_title": "Wings of Fire (novel series)"}
 

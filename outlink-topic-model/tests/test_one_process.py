@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from .conftest import NAME, PREDICT, SERVICE_DIR, Server, free_port, server_env
+from .support import NAME, PREDICT, SERVICE_DIR, Server, free_port, server_env
 from .events import page_change
 
 

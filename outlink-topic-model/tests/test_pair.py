@@ -15,7 +15,7 @@ from outlink_transformer.settings import TransformerSettings
 from inference_common.errors import PageNotFound
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 
-from .conftest import NAME, PREDICT, SERVICE_DIR, Server, free_port, server_env
+from .support import NAME, PREDICT, SERVICE_DIR, Server, free_port, server_env
 
 
 def pages(wiki: Any) -> dict[str, Any]:
