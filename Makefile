@@ -37,9 +37,13 @@ help:
 system-packages: .cache/system-packages.stamp
 
 # One virtualenv per service image (their dependency sets conflict), plus one for tools.
+# Each installs the service's requirements.txt and the service itself, editable (its
+# pyproject.toml: the runtime package and the tools beside it; outlink's requirements.txt
+# installs its three packages).
 $(VENV)/%/.installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)/$*
-	cd $(dir $(REQ_$*)) && $(CURDIR)/$(VENV)/$*/bin/pip install $(PIP_FLAGS) -r requirements.txt
+	cd $(dir $(REQ_$*)) && $(CURDIR)/$(VENV)/$*/bin/pip install $(PIP_FLAGS) -r requirements.txt \
+	  $(if $(wildcard $(dir $(REQ_$*))pyproject.toml),-e .)
 	@touch $@
 $(VENV)/revscoring/.installed: revscoring/requirements.txt
 $(VENV)/outlink/.installed: outlink-topic-model/requirements.txt
