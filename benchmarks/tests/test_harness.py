@@ -2,9 +2,9 @@
 
 Run by ``tox -e benchmarks`` (part of ``make test``), or with any service environment
 (from the repository root): ``python -m pytest -o pythonpath=benchmarks benchmarks/tests``.
-They check that the corpus is deterministic and
-realistic, that the replay server answers the exact queries the shared MediaWiki client
-sends, and that the load generator counts answers and errors.
+They check that the corpus is deterministic and realistic, that the replay server answers
+the exact queries the shared MediaWiki client sends, and that the load generator counts
+answers and errors.
 """
 
 from __future__ import annotations
