@@ -82,7 +82,7 @@ def start() -> None:
         [
             _python("revscoring"),
             "-m",
-            "inference_common.embedded_wiki",
+            "inference_testing.embedded_wiki",
             "start",
             "--port",
             str(WIKI_PORT),
@@ -171,7 +171,7 @@ def stop() -> None:
             [
                 _python("revscoring"),
                 "-m",
-                "inference_common.embedded_wiki",
+                "inference_testing.embedded_wiki",
                 "stop",
                 "--dir",
                 str(WIKI_DIR),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 
-from .conftest import NAME, Server
+from .support import NAME, Server
 
 
 async def documented(client: httpx.AsyncClient, name: str) -> tuple[dict, dict]:

@@ -1,4 +1,4 @@
-"""The shared bad-input tables (inference_common.testing), sent to the transformer (in
+"""The shared bad-input tables (inference_testing.harness), sent to the transformer (in
 front of a real predictor process, on the embedded wiki) and to the predictor, bodies under
 every Content-Type and as CloudEvents: each gets its exact 4xx and JSON error, and the next
 good request is still answered correctly."""
@@ -11,7 +11,7 @@ from typing import Any, AsyncIterator
 import httpx
 import pytest
 
-from inference_common.testing import (
+from inference_testing.harness import (
     BAD_BODIES,
     BAD_IDS,
     BAD_LANGS,
@@ -24,7 +24,7 @@ from inference_common.testing import (
 from outlink_transformer.model import OutlinkTransformer
 from outlink_transformer.settings import TransformerSettings
 
-from .conftest import NAME, PREDICT, asgi_client
+from .support import NAME, PREDICT, asgi_client
 
 GOOD = {"lang": "en", "page_title": "Wings of Fire (novel series)"}
 HUGE = int("9" * 400)  # float(HUGE) raises OverflowError

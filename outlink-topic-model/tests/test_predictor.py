@@ -22,7 +22,7 @@ from outlink_predictor.taxonomy import TOPICS
 
 from inference_common.errors import InvalidInput, ModelLoadError
 
-from .conftest import PREDICT, SERVICE_DIR, predictor_process, server_env
+from .support import PREDICT, SERVICE_DIR, predictor_process, server_env
 
 LITERATURE = "Q8261 Q36180 Q1667921 Q571"  # novel, writer, novel series, book
 

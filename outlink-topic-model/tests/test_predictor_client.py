@@ -15,7 +15,7 @@ from outlink_transformer.settings import TransformerSettings
 
 from inference_common.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
-from .conftest import (
+from .support import (
     NAME,
     PREDICT,
     Server,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
-from conftest import EchoModel
+from .support import EchoModel
 from pydantic import BaseModel
 
 from inference_common.api_docs import PredictDoc

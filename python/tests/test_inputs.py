@@ -15,6 +15,7 @@ from inference_common.inputs import (
     require_title,
     validate_title,
 )
+from inference_testing import strategies
 
 
 @pytest.mark.parametrize(
@@ -119,13 +120,16 @@ def test_bad_langs(lang: object, message: str) -> None:
         require_lang({"lang": lang})
 
 
-@given(st.text(max_size=50))
-def test_lang_is_only_ever_a_known_code(lang: str) -> None:
-    try:
-        accepted = require_lang({"lang": lang})
-    except InvalidInput:
-        return
-    assert accepted == lang and accepted.replace("-", "").isalpha()
+@given(strategies.langs())
+def test_every_known_code_is_a_lang(lang: str) -> None:
+    accepted = require_lang({"lang": lang})
+    assert accepted == lang and accepted.replace("-", "").isalpha() and accepted.islower()
+
+
+@given(strategies.not_langs())
+def test_anything_else_is_refused_as_a_lang(lang: str) -> None:
+    with pytest.raises(InvalidInput, match="lang"):
+        require_lang({"lang": lang})
 
 
 @pytest.mark.parametrize(
@@ -141,14 +145,34 @@ def test_titles_are_normalized() -> None:
     assert validate_title("Ünïcödé ☃ 東京") == "Ünïcödé ☃ 東京"
 
 
-@given(st.text(max_size=300))
-def test_an_accepted_title_never_carries_a_separator(title: str) -> None:
-    try:
-        accepted = validate_title(title)
-    except InvalidInput:
-        return
+@given(strategies.titles())
+def test_every_valid_title_is_accepted_normalized(title: str) -> None:
+    accepted = validate_title(title)
+    assert accepted == strategies.normalized_title(title)
+    assert accepted and accepted == accepted.strip() and "_" not in accepted
     assert not set(accepted) & set("|#<>[]{}")
     assert len(accepted.encode()) <= 255
+    assert validate_title(accepted) == accepted
+    assert require_title({"page_title": title}) == accepted
+
+
+@pytest.mark.parametrize(
+    ("strategy", "message"),
+    [
+        (strategies.forbidden_titles(), "forbids"),
+        (strategies.control_titles(), "control characters"),
+        (strategies.blank_titles(), "empty"),
+        (strategies.long_titles(), "longer than"),
+    ],
+    ids=["forbidden", "control", "blank", "long"],
+)
+def test_invalid_titles_are_refused(strategy: st.SearchStrategy[str], message: str) -> None:
+    @given(strategy)
+    def check(title: str) -> None:
+        with pytest.raises(InvalidInput, match=message):
+            validate_title(title)
+
+    check()
 
 
 def test_optional_fields() -> None:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from inference_common.server import RequestMiddleware
-from inference_common.testing import (
+from inference_testing.harness import (
     BAD_BODIES,
     BAD_IDS,
     CONTENT_TYPES,

@@ -21,9 +21,9 @@ import uvicorn
 
 from inference_common.server import build_app, uvicorn_config
 from inference_common.settings import ServerSettings
-from inference_common.testing import free_port
+from inference_testing.harness import free_port
 
-from conftest import EchoModel
+from .support import EchoModel
 
 PREDICT = "/v1/models/echo:predict"
 TIMEOUT = 2.0  # the header and body time limits of these servers (seconds)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import httpx
 
-from inference_common.testing import serving
+from inference_testing.harness import serving
 from revert_risk.model import RevertRiskModel
 from revert_risk.request import Item
 
-from conftest import MODEL_NAME, SERVICE_DIR
+from .support import MODEL_NAME, SERVICE_DIR
 
 
 async def test_docs_and_the_documented_predict(

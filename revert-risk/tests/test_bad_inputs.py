@@ -1,4 +1,4 @@
-"""The shared bad-input tables (inference_common.testing), sent to this server (bodies
+"""The shared bad-input tables (inference_testing.harness), sent to this server (bodies
 under every Content-Type and as CloudEvents): each gets its exact 4xx and JSON error, and
 the next good request is still answered correctly."""
 
@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from inference_common.server import build_app
-from inference_common.testing import (
+from inference_testing.harness import (
     BAD_BODIES,
     BAD_IDS,
     BAD_LANGS,
@@ -23,10 +23,10 @@ from inference_common.testing import (
 )
 from revert_risk.model import RevertRiskModel
 from revert_risk.settings import Settings
-from revert_risk.synthetic import make_dataset
+from revert_risk_tools.synthetic import make_dataset
 
-from conftest import PREDICT
-from tests.fakes import FakeWikiClient
+from .support import PREDICT
+from .fakes import FakeWikiClient
 
 GOOD = [e for e in make_dataset(10, seed=99) if e.parent is not None][0]
 GOOD_ID = GOOD.revision["revid"]

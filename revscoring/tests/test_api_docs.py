@@ -17,10 +17,10 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
-from conftest import SERVICE_DIR
+from .support import SERVICE_DIR
 from playwright.sync_api import Page, Route, sync_playwright
 
-from inference_common.testing import ServerProcess, serving
+from inference_testing.harness import ServerProcess, serving
 from revscoring_server.model_types import MODEL_TYPES, check_output
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

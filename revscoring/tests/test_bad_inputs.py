@@ -1,4 +1,4 @@
-"""The shared bad-input tables (inference_common.testing), sent to :predict and to the
+"""The shared bad-input tables (inference_testing.harness), sent to :predict and to the
 ORES API under every Content-Type (and as CloudEvents): each gets its exact 4xx and JSON
 error (ORES scores: never a 5xx, since its parameters may also come from a form), and the
 next good request is still answered correctly."""
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from inference_common.testing import (
+from inference_testing.harness import (
     BAD_BODIES,
     BAD_IDS,
     CONTENT_TYPES,

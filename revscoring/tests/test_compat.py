@@ -21,13 +21,10 @@ import sklearn.ensemble._gb
 from revscoring.dependencies import solve
 from sklearn.tree._tree import Tree
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
-if str(SERVICE_DIR) not in sys.path:  # plain `pytest tests` does not put it there
-    sys.path.insert(0, str(SERVICE_DIR))
+from revscoring_server import compat
 
-from revscoring_server import compat  # noqa: E402
+from .support import ORES_MODELS_DIR as ORES_MODELS
 
-ORES_MODELS = SERVICE_DIR.parent.parent / "shared" / "models" / "ores"
 NLWIKI = "nlwiki.articlequality"
 DEWIKI = "dewiki.damaging.rs2.2.4"
 LINEAR_SVC_2015 = "enwiki.damaging.linear_svc.2015.model"

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from conftest import Server, WikiProxy
+from .support import Server, WikiProxy
 from hypothesis import example, given
 from hypothesis import strategies as st
 

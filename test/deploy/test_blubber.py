@@ -21,6 +21,7 @@ from deploylib import (
     PIPELINE,
     REPO,
     SCHEMA,
+    SHARED_RUNTIME,
     VENV,
     Image,
     in_image,
@@ -161,9 +162,10 @@ def test_requirements_are_installed_from_the_service_directory(image: Image) -> 
     copies_shared = [
         index
         for index, (_, config) in enumerate(kinds)
-        if any(item["source"] == "python" for item in artifacts(config.get("requirements", [])))
+        if {item["source"] for item in artifacts(config.get("requirements", []))}
+        >= set(SHARED_RUNTIME)
     ]
-    assert copies_shared, "no builder copies python/ before installing"
+    assert copies_shared, "no builder copies the shared package before installing"
     if from_requirements:
         assert copies_shared[0] < order.index("python")
 

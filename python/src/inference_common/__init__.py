@@ -1,6 +1,7 @@
 """Shared utilities of the inference-services model servers.
 
-One concept per module:
+Runtime code only (test support, incl. the embedded MediaWiki, is the separate
+package ``inference_testing``). One concept per module:
 
 - :mod:`.settings`   typed server settings, read from the environment once at start
 - :mod:`.errors`     the error hierarchy (each error carries its HTTP status) and the one
@@ -13,7 +14,6 @@ One concept per module:
 - :mod:`.log`        logging, configured once at start, with request ids
 - :mod:`.model`      the KServe ``Model`` base class of every service
 - :mod:`.server`     the KServe application, middleware and the ``serve`` entry point
-- :mod:`.embedded_wiki`  a real MediaWiki on loopback for the demo and the tests
 """
 
 __version__ = "0.1.0"

@@ -108,12 +108,6 @@ def require_rev_id(body: Mapping[str, Any], field: str = "rev_id") -> int:
     return require_int(body, field)
 
 
-def optional_int(body: Mapping[str, Any], field: str, default: int | None = None) -> int | None:
-    if body.get(field) is None:
-        return default
-    return require_int(body, field)
-
-
 def optional_bool(body: Mapping[str, Any], field: str, default: bool = False) -> bool:
     value = body.get(field, default)
     if value is None:
