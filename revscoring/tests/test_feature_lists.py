@@ -8,7 +8,8 @@ import importlib
 import importlib.util
 
 import pytest
-from liftwing_catalogue import FEATURE_LISTS, TOPIC_FEATURE_LISTS
+
+from .liftwing_catalogue import FEATURE_LISTS, TOPIC_FEATURE_LISTS
 
 
 @pytest.mark.parametrize("module", FEATURE_LISTS)

@@ -8,13 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import NLTK_DATA, SERVICE_DIR
-from liftwing_catalogue import LIFT_WING_MODELS, LiftWingModel
 
-from inference_common.testing import serving
+from inference_testing.harness import serving
 from inference_common.wikis import canonical_wiki_id, host_for_wiki_id
 from revscoring_server.model_types import UnknownModelType, parse_inference_name
 from revscoring_server.settings import RevscoringSettings
+
+from .support import NLTK_DATA, SERVICE_DIR
+from .liftwing_catalogue import LIFT_WING_MODELS, LiftWingModel
 
 
 def test_the_catalogue_has_the_110_models() -> None:

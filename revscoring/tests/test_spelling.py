@@ -16,13 +16,14 @@ from pathlib import Path
 
 import enchant
 import pytest
-from conftest import REPO_DIR, SERVICE_DIR
-from liftwing_catalogue import FEATURE_LISTS
 from revscoring.languages.features import Dictionary
 from revscoring.languages.features.dictionary import MultiDictChecker
 
 from revscoring_server import spelling
 from revscoring_server.spelling import DICTIONARIES, ENCHANT_CONFIG_DIR
+
+from .support import REPO_DIR, SERVICE_DIR
+from .liftwing_catalogue import FEATURE_LISTS
 
 HUNSPELL_DIRS = (ENCHANT_CONFIG_DIR / "hunspell", spelling.HUNSPELL_DIR)
 
