@@ -16,7 +16,7 @@ from outlink_transformer.settings import TransformerSettings
 from inference_common import http
 from inference_common.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
-from .conftest import (
+from .support import (
     NAME,
     PREDICT,
     Server,

@@ -9,7 +9,7 @@ from aiohttp import web
 from outlink_transformer.model import OutlinkTransformer
 from outlink_transformer.settings import TransformerSettings
 
-from .conftest import NAME, PREDICT, Server, asgi_client, free_port, json_response
+from .support import NAME, PREDICT, Server, asgi_client, free_port, json_response
 
 REQUEST = {"lang": "en", "page_title": "Chess"}
 

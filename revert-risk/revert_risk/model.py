@@ -12,6 +12,9 @@ import logging
 from collections import defaultdict
 from typing import Any, Mapping
 
+from pydantic import BaseModel, Field
+
+from inference_common.api_docs import ErrorBody, PredictDoc
 from inference_common.edit_context import Hint, hint_from_event
 from inference_common.errors import ModelServerError
 from inference_common.events import RevisionEvent
@@ -33,6 +36,56 @@ logger = logging.getLogger(__name__)
 THRESHOLD = 0.5  # prediction = P(reverted) > THRESHOLD
 
 Key = tuple[str, int]  # (lang, rev_id)
+
+
+# The request and response shapes, for /docs only (requests are parsed by .request).
+class Revision(BaseModel):
+    lang: str = Field(description="The Wikipedia's language code, e.g. en")
+    rev_id: int
+
+
+class PredictRequest(BaseModel):
+    """One of: ``lang`` + ``rev_id``; ``instances`` (a batch); ``event``."""
+
+    lang: str | None = Field(None, description="The Wikipedia's language code, e.g. en")
+    rev_id: int | None = None
+    instances: list[Revision] | None = Field(None, description="A batch of revisions")
+    event: dict[str, Any] | None = Field(
+        None, description="A mediawiki/revision/create or mediawiki/page/change event"
+    )
+
+
+class Output(BaseModel):
+    prediction: bool = Field(description=f"P(reverted) > {THRESHOLD}")
+    probabilities: dict[str, float] = Field(description="``true`` and ``false``")
+
+
+class Prediction(BaseModel):
+    model_name: str
+    model_version: str
+    wiki_db: str
+    revision_id: int
+    output: Output
+
+
+class ItemErrorEntry(BaseModel):
+    index: int
+    lang: str | None
+    rev_id: int | None
+    error: ErrorBody
+
+
+class PredictResponse(BaseModel):
+    """A :class:`Prediction` for one revision or an event; for a batch, ``predictions``
+    and the ``errors`` of the items that could not be scored."""
+
+    model_name: str | None = None
+    model_version: str | None = None
+    wiki_db: str | None = None
+    revision_id: int | None = None
+    output: Output | None = None
+    predictions: list[Prediction] | None = None
+    errors: list[ItemErrorEntry] | None = None
 
 
 class RevertRiskModel(JsonModel):
@@ -59,6 +112,23 @@ class RevertRiskModel(JsonModel):
             self._pool = self.resources.own_pool(ProcessPool(settings.process_pool_workers))
 
     # -- lifecycle ------------------------------------------------------------------
+
+    def predict_doc(self) -> PredictDoc:
+        return PredictDoc(
+            summary="How likely is the edit to be reverted? (any Wikipedia)",
+            description=f"Model version {self.model_version}. One revision, a batch of at "
+            f"most {self.settings.max_batch_size} (an item that cannot be scored is reported "
+            "in `errors`), or a revision-create / page-change event.",
+            request=PredictRequest,
+            response=PredictResponse,
+            examples={
+                "one revision": {"lang": "en", "rev_id": 123456},
+                "a batch": {
+                    "instances": [{"lang": "en", "rev_id": 123456}, {"lang": "ru", "rev_id": 7}]
+                },
+            },
+            error_statuses=(400, 404, 410, 413, 502, 503),
+        )
 
     def load(self) -> bool:
         """Load the model (a bad one raises ModelLoadError: the server exits)."""

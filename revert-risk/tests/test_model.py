@@ -11,10 +11,10 @@ import pytest
 
 from revert_risk.model import RevertRiskModel
 from revert_risk.settings import Settings
-from revert_risk.synthetic import Example, make_dataset
+from revert_risk_tools.synthetic import Example, make_dataset
 
-from conftest import MODEL_NAME, PREDICT, EventGateRecorder, _client_for, _started
-from tests.fakes import FakeWikiClient
+from .support import MODEL_NAME, PREDICT, EventGateRecorder, client_for, started
+from .fakes import FakeWikiClient
 
 
 def creation(example: Example, rev_id: int, page_id: int) -> Example:
@@ -279,8 +279,8 @@ async def events_client(
     make_settings: Callable[..., Settings], fake_wiki: FakeWikiClient, eventgate: EventGateRecorder
 ):
     settings = make_settings(eventgate_url=eventgate.url, eventgate_stream="test.stream")
-    model = await _started(RevertRiskModel(settings, client=fake_wiki))
-    async with await _client_for(model, settings) as client:
+    model = await started(RevertRiskModel(settings, client=fake_wiki))
+    async with await client_for(model, settings) as client:
         yield client, model
     await model.resources.shutdown()
 
@@ -358,10 +358,10 @@ async def test_process_pool_gives_the_same_scores(
     make_settings: Callable[..., Settings], client: httpx.AsyncClient, fake_wiki: FakeWikiClient
 ) -> None:
     settings = make_settings(process_pool_workers=2)
-    model = await _started(RevertRiskModel(settings, client=fake_wiki))
+    model = await started(RevertRiskModel(settings, client=fake_wiki))
     try:
         instances = {"instances": [{"lang": "en", "rev_id": rev_id(e)} for e in EDITS[:8]]}
-        async with await _client_for(model, settings) as pooled:
+        async with await client_for(model, settings) as pooled:
             with_pool, without = await asyncio.gather(
                 pooled.post(PREDICT, json=instances), client.post(PREDICT, json=instances)
             )

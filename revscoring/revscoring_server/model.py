@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+
+from inference_common.api_docs import PredictDoc
 from inference_common.edit_context import hint_from_event
 from inference_common.errors import InvalidInput, ModelLoadError, ModelServerError
 from inference_common.events import EventGateClient, parse_event, revision_score_event
@@ -19,11 +22,21 @@ from inference_common.resources import SharedResources
 from inference_common.server import Service
 
 from .engine import ScoringEngine
-from .ores import ores_response
+from .ores import OresResponse, ores_response
 from .scoring import ServedModel, load_served_model
 from .settings import RevscoringSettings
 
 DEFAULT_STREAM = "mediawiki.revision-score"
+
+
+class PredictRequest(BaseModel):
+    """The body of ``:predict`` (documentation only: the model parses the body itself)."""
+
+    rev_id: int | None = Field(None, description="The revision to score (or give `event`)")
+    extended_output: bool = Field(False, description="Add the model's feature values")
+    event: dict[str, Any] | None = Field(
+        None, description="A mediawiki.revision-create or page_change event instead of rev_id"
+    )
 
 
 class RevscoringModel(JsonModel):
@@ -43,6 +56,24 @@ class RevscoringModel(JsonModel):
 
     def load(self) -> bool:
         return self.ready
+
+    def predict_doc(self) -> PredictDoc:
+        kind = self.served.kind
+        return PredictDoc(
+            summary=f"{self.served.wiki} {kind.name}: {kind.description}",
+            description=(
+                f"Scores one revision of {self.served.wiki} with the {kind.name} model "
+                f"(version {self.served.version}), in the ORES v3 shape. The same scores, for "
+                "many revisions and models at once, are at `/v3/scores/`."
+            ),
+            request=PredictRequest,
+            response=OresResponse,
+            examples={
+                "a revision": {"rev_id": 123456},
+                "with feature values": {"rev_id": 123456, "extended_output": True},
+            },
+            error_statuses=(400, 404, 410, 413, 502, 503),
+        )
 
     async def predict(  # type: ignore[override]
         self, request: dict[str, Any], headers: dict[str, str] | None = None

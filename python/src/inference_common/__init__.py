@@ -1,6 +1,7 @@
 """Shared utilities of the inference-services model servers.
 
-One concept per module:
+Runtime code only (test support, incl. the embedded MediaWiki, is the separate
+package ``inference_testing``). One concept per module:
 
 - :mod:`.settings`   typed server settings, read from the environment once at start
 - :mod:`.errors`     the error hierarchy (each error carries its HTTP status) and the one
@@ -16,7 +17,6 @@ One concept per module:
 - :mod:`.model`      the KServe ``Model`` base class of every service
 - :mod:`.resources`  the one owner of a process's shared clients, pool, cache, engine
 - :mod:`.server`     the KServe application, middleware and the ``serve`` entry point
-- :mod:`.embedded_wiki`  a real MediaWiki on loopback for the demo and the tests
 """
 
 __version__ = "0.1.0"
