@@ -56,7 +56,7 @@ $(CURDIR)/.cache/nltk_data:
 	$(VENV)/revscoring/bin/python -m nltk.downloader -d $@ stopwords
 
 models: system-packages venvs $(NLTK_DATA)
-	cd revscoring && NLTK_DATA=$(NLTK_DATA) ../$(VENV)/revscoring/bin/python -m revscoring_server.demo --out ../models/revscoring
+	cd revscoring && NLTK_DATA=$(NLTK_DATA) ../$(VENV)/revscoring/bin/python -m revscoring_tools.demo --out ../models/revscoring
 	cd outlink-topic-model/model-server && ../../$(VENV)/outlink/bin/python -m outlink_predictor.train --out ../../models/outlink-topic-model
 	cd revert-risk && ../$(VENV)/revert-risk/bin/python -m revert_risk.train --out ../models/revertrisk-language-agnostic
 

@@ -62,7 +62,7 @@ NLTK_DATA = REPO_DIR.parent / "shared" / "nltk_data"
 @pytest.fixture(scope="session")
 def demo_models() -> dict[str, Path]:
     """``{"enwiki-damaging": Path(.../model.bin), ...}``: every demo model, trained once."""
-    from revscoring_server.demo import ensure_demo_models
+    from revscoring_tools.demo import ensure_demo_models
 
     return ensure_demo_models(DEMO_MODELS_DIR)
 

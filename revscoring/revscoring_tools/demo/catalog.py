@@ -8,7 +8,7 @@ from typing import Any
 
 from revscoring import Feature
 
-from ..model_types import ModelType, model_type
+from revscoring_server.model_types import ModelType, model_type
 from . import features, items, lexicon, text
 from .datasets import DRAFT_QUALITY_CLASSES
 
@@ -103,7 +103,7 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
         model_type("articletopic"),
         lexicon.TOPIC_LABELS,
         features.TOPIC_FEATURES,
-        "revscoring_server.demo.features.TOPIC_FEATURES",
+        "revscoring_tools.demo.features.TOPIC_FEATURES",
         _SUBSTITUTE,
         "enwiki-articles",
         seed=2,
@@ -115,7 +115,7 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
         model_type("drafttopic"),
         lexicon.TOPIC_LABELS,
         features.TOPIC_FEATURES,
-        "revscoring_server.demo.features.TOPIC_FEATURES",
+        "revscoring_tools.demo.features.TOPIC_FEATURES",
         _SUBSTITUTE,
         "enwiki-new-articles",
         seed=4,
@@ -138,7 +138,7 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
         model_type("itemtopic"),
         lexicon.TOPIC_LABELS,
         features.ITEMTOPIC_FEATURES,
-        "revscoring_server.demo.features.ITEMTOPIC_FEATURES",
+        "revscoring_tools.demo.features.ITEMTOPIC_FEATURES",
         _SUBSTITUTE,
         "wikidatawiki-items",
         seed=5,

@@ -23,7 +23,7 @@ from revscoring.extractors import api
 from revscoring.features import vectorize_values
 from revscoring.scoring.models import GradientBoosting
 
-from .. import revision_docs
+from revscoring_server import model_types, revision_docs
 from . import catalog, datasets
 from .catalog import DemoModel
 from .datasets import Observation
@@ -33,7 +33,7 @@ MANIFEST_FILE = "training.json"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _FINGERPRINT_FILES = (
     Path(revision_docs.__file__).resolve(),
-    _PACKAGE_DIR.parent / "model_types.py",
+    Path(model_types.__file__).resolve(),
 )
 _LIBRARIES = (
     "revscoring", "scikit-learn", "numpy", "scipy", "editquality", "articlequality",

@@ -1,6 +1,6 @@
 """The project's own demo models, one for every revscoring model type.
 
-``python -m revscoring_server.demo --out DIR`` (or :func:`ensure_demo_models`) trains
+``python -m revscoring_tools.demo --out DIR`` (or :func:`ensure_demo_models`) trains
 and writes ``DIR/{wiki}-{model}/model.bin`` in revscoring's own model format for
 enwiki-damaging, enwiki-goodfaith, enwiki-reverted, enwiki-articlequality,
 enwiki-draftquality, enwiki-articletopic, enwiki-drafttopic, wikidatawiki-itemquality and

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ..model_types import MODEL_TYPES, ContentModel, RevisionNeeds
+from revscoring_server.model_types import MODEL_TYPES, ContentModel, RevisionNeeds
 from . import api_docs, edits, items, lexicon, text
 from .api_docs import ApiResponses, Page, Revision
 
