@@ -610,6 +610,7 @@ class Harness:
         env = {
             **self.rs_env(),
             "MODELS_DIR": str(models),
+            "WORD2VEC_DIR": str(models / "word2vec"),
             "PROCESS_POOL_WORKERS": "2",
             "SCORE_CACHE_SIZE": "0",
         }

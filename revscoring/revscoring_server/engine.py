@@ -68,7 +68,7 @@ class ScoringEngine:
             self.pool = ProcessPool(
                 settings.process_pool_workers,
                 initializer=scoring.init_worker,
-                initargs=(paths,),
+                initargs=(paths, str(settings.word2vec_dir or "") or None),
             )
 
     def wikis(self) -> dict[str, list[ServedModel]]:

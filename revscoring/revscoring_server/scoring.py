@@ -53,8 +53,9 @@ class ServedModel:
         return self.loaded.labels
 
 
-def load_served_model(name: str, path: Path) -> ServedModel:
-    """Load ``path`` as the model ``name`` (``{wiki}-{model}``), or one-line ModelLoadError."""
+def load_served_model(name: str, path: Path, word2vec_dir: Path | None = None) -> ServedModel:
+    """Load ``path`` as the model ``name`` (``{wiki}-{model}``), or one-line ModelLoadError;
+    word vectors its feature lists need come from ``word2vec_dir`` (WORD2VEC_DIR)."""
     try:
         wiki, kind = parse_inference_name(name)
     except UnknownModelType as error:
@@ -62,7 +63,7 @@ def load_served_model(name: str, path: Path) -> ServedModel:
     if not path.is_file():
         raise ModelLoadError(f"model file {path} does not exist (MODEL_PATH)")
     try:
-        loaded = compat.load_model(path)
+        loaded = compat.load_model(path, word2vec_dir)
     except compat.CompatError as error:
         raise ModelLoadError(str(error)) from None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -159,10 +160,11 @@ def _json_value(value: Any) -> Any:
 _WORKER_MODELS: dict[str, ServedModel] = {}
 
 
-def init_worker(paths: Mapping[str, str]) -> None:
+def init_worker(paths: Mapping[str, str], word2vec_dir: str | None = None) -> None:
     """Load every served model once in this worker process."""
+    vectors = Path(word2vec_dir) if word2vec_dir else None
     for name, path in paths.items():
-        _WORKER_MODELS[name] = load_served_model(name, Path(path))
+        _WORKER_MODELS[name] = load_served_model(name, Path(path), vectors)
 
 
 def score_in_worker(

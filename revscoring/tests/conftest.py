@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -52,8 +53,10 @@ from revscoring_server.settings import RevscoringSettings  # noqa: E402
 pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
 
 DEMO_MODELS_DIR = SERVICE_DIR / ".cache" / "demo-models"
+DEMO_WORD2VEC_DIR = DEMO_MODELS_DIR / "word2vec"  # the topic models' vectors (WORD2VEC_DIR)
 ORES_MODELS_DIR = REPO_DIR.parent / "shared" / "models" / "ores"
-NLTK_DATA = REPO_DIR.parent / "shared" / "nltk_data"
+# NLTK's stopwords for the server processes: $NLTK_DATA when set (worktrees), else ../shared
+NLTK_DATA = Path(os.environ.get("NLTK_DATA") or REPO_DIR.parent / "shared" / "nltk_data")
 
 
 # -- models ------------------------------------------------------------------------------
@@ -130,7 +133,12 @@ class Server:
 async def running_server(**settings: Any) -> AsyncIterator[Server]:
     """Build, start and (at exit) shut down a server with these settings (no retries of
     MediaWiki calls and 20 s per call unless the test says otherwise)."""
-    values: dict[str, Any] = {"http_retries": 0, "http_timeout": 20, **settings}
+    values: dict[str, Any] = {
+        "http_retries": 0,
+        "http_timeout": 20,
+        "word2vec_dir": DEMO_WORD2VEC_DIR,
+        **settings,
+    }
     config = RevscoringSettings(**values)
     models = build_models(config)
     for model in models:

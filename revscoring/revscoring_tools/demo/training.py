@@ -24,12 +24,14 @@ from revscoring.features import vectorize_values
 from revscoring.scoring.models import GradientBoosting
 
 from revscoring_server import model_types, revision_docs
-from . import catalog, datasets
+from . import catalog, datasets, vectors
 from .catalog import DemoModel
 from .datasets import Observation
 
 MODEL_FILE = "model.bin"
 MANIFEST_FILE = "training.json"
+VECTORS_DIR = "word2vec"
+"""``out_dir/word2vec/``: the word vectors the models need (serve with WORD2VEC_DIR=it)."""
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _FINGERPRINT_FILES = (
     Path(revision_docs.__file__).resolve(),
@@ -37,7 +39,7 @@ _FINGERPRINT_FILES = (
 )
 _LIBRARIES = (
     "revscoring", "scikit-learn", "numpy", "scipy", "editquality", "articlequality",
-    "draftquality", "mwparserfromhell", "nltk", "pyenchant",
+    "draftquality", "drafttopic", "gensim", "mwparserfromhell", "nltk", "pyenchant",
 )  # fmt: skip
 
 ValuesLabels = list[tuple[list[Any], Any]]
@@ -279,6 +281,20 @@ def train_demo_models(
     return [_train_and_write(demo, corpus, out_dir, stamp) for demo in demos]
 
 
+def write_vectors(directory: Path, demos: Iterable[DemoModel]) -> list[Path]:
+    """Copy the word vectors that ``demos``' feature lists load (trained once into
+    :data:`.vectors.DEFAULT_DIR`) into ``directory``, under their production names."""
+    modules = {demo.feature_source.rpartition(".")[0] for demo in demos}
+    written = []
+    for source in vectors.ensure_vectors(vectors.DEFAULT_DIR, modules):
+        target = directory / source.name
+        data = source.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            _write_atomically(target, lambda stream, data=data: stream.write(data))
+        written.append(target)
+    return written
+
+
 def select(only: Iterable[str] | None = None) -> list[DemoModel]:
     """The demo models called ``only`` (all of them by default)."""
     if only is None:
@@ -293,6 +309,7 @@ def ensure_demo_models_report(
     out_dir = Path(out_dir)
     stamp = fingerprint()
     wanted = select(only)
+    write_vectors(out_dir / VECTORS_DIR, wanted)
     stale = [d for d in wanted if force or not is_current(out_dir / d.name, stamp)]
     trained = {r.name: r for r in train_demo_models(out_dir, stale, stamp)}
     reports = []
