@@ -50,6 +50,7 @@ import io
 import os
 import pickle
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -147,12 +148,15 @@ def load_model(path: str | os.PathLike[str], word2vec_dir: Path | None = None) -
     data = _read_model_bytes(path)
     steps: list[str] = []
     dictionaries: dict[str, str] = {}
-    model, sklearn_versions = _unpickle(path, data, steps, dictionaries, word2vec_dir)
+    modules: set[str] = set()
+    model, sklearn_versions = _unpickle(path, data, steps, dictionaries, word2vec_dir, modules)
     _fix_estimators(model, steps)
 
     revscoring_version = _recorded_revscoring_version(model)
     era = _deltas_era(revscoring_version)
     graph = list(expand(model.features))
+    for tag, used in _language_dictionaries(modules).items():
+        dictionaries.setdefault(tag, used)
     input_context = _input_context(graph, steps)
     drift_context = _drift_context(graph, era, steps)
     labels = getattr(model, "labels", None) or ()
@@ -244,6 +248,7 @@ def _unpickle(
     steps: list[str],
     dictionaries: dict[str, str],
     word2vec_dir: Path | None = None,
+    modules: set[str] | None = None,
 ) -> tuple[Model, set[str]]:
     """Unpickle through :class:`_CompatUnpickler`. scikit-learn warns once per estimator class
     that the pickle is from another version; the warnings are collected (they carry the
@@ -254,6 +259,7 @@ def _unpickle(
         steps=steps,
         dictionaries=dictionaries,
         word2vec_dir=word2vec_dir,
+        modules=modules,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InconsistentVersionWarning)
@@ -281,6 +287,24 @@ def _unpickle(
     if not isinstance(model, Model):
         raise ModelLoadError(f"{path} holds a {type(model).__name__}, not a revscoring model")
     return model, sklearn_versions
+
+
+def _language_dictionaries(modules: Iterable[str]) -> dict[str, str]:
+    """The spelling dictionaries that the revscoring language modules the pickle
+    references (``revscoring.languages.english``...) opened at import:
+    ``{"en_US": "en_US (hunspell)", ...}``."""
+    found: dict[str, str] = {}
+    for name in sorted(modules):
+        module = sys.modules.get(name)
+        if module is None or not name.startswith("revscoring.languages."):
+            continue
+        for value in vars(module).values():
+            opened = getattr(value, "dicts", None) or (value,)  # MultiDictChecker or Dict
+            for dictionary in opened:
+                if isinstance(dictionary, enchant.Dict) and dictionary.tag:
+                    provider = dictionary.provider.name if dictionary.provider else "?"
+                    found[dictionary.tag] = f"{dictionary.tag} ({provider})"
+    return found
 
 
 def _one_line(message: str, limit: int = 300) -> str:
@@ -391,10 +415,12 @@ class _CompatUnpickler(pickle.Unpickler):
         steps: list[str],
         dictionaries: dict[str, str],
         word2vec_dir: Path | None = None,
+        modules: set[str] | None = None,
     ) -> None:
         super().__init__(file)
         self._path = path
         self._word2vec_dir = word2vec_dir
+        self._modules = modules if modules is not None else set()  # every module referenced
         self._steps = steps
         self._replacements: dict[tuple[str, str], Any] = {
             ("sklearn.tree._tree", "Tree"): _widening_tree_class(steps),
@@ -423,6 +449,7 @@ class _CompatUnpickler(pickle.Unpickler):
                 "revscoring 2.11 cannot load; retrain it with revscoring >= 2"
             )
         self._import_with_word_vectors(module)
+        self._modules.add(module)
         try:
             return super().find_class(module, name)
         except (ImportError, AttributeError) as error:

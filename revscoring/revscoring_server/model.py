@@ -7,6 +7,8 @@ was an event and EventGate is configured.
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from .scoring import ServedModel, load_served_model
 from .settings import RevscoringSettings
 
 DEFAULT_STREAM = "mediawiki.revision-score"
+logger = logging.getLogger(__name__)
 
 
 class RevscoringModel(JsonModel):
@@ -98,10 +101,18 @@ def model_files(settings: RevscoringSettings) -> dict[str, Path]:
 
 def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
     """Load every model, and one engine and EventGate client that they share."""
-    served = {
-        name: load_served_model(name, path, settings.word2vec_dir)
-        for name, path in model_files(settings).items()
-    }
+    served = {}
+    for name, path in model_files(settings).items():
+        start = time.perf_counter()
+        served[name] = load_served_model(name, path, settings.word2vec_dir)
+        dictionaries = served[name].loaded.dictionaries
+        logger.info(
+            "loaded %s from %s in %.2f s; dictionaries: %s",
+            name,
+            path,
+            time.perf_counter() - start,
+            "; ".join(f"{tag}: {used}" for tag, used in dictionaries.items()) or "none",
+        )
     engine = ScoringEngine(settings, served)
     eventgate = EventGateClient.from_settings(settings)
     stream = settings.eventgate_stream or DEFAULT_STREAM

@@ -232,7 +232,7 @@ def _report_from_manifest(name: str, path: Path, manifest: dict[str, Any]) -> Tr
     )  # fmt: skip
 
 
-class _Corpus:
+class Corpus:
     """Observations and feature values of one training run, each generated or extracted
     once however many models share them (damaging, goodfaith and reverted do)."""
 
@@ -254,7 +254,7 @@ class _Corpus:
         return list(zip(self.values[feature_key], labels))
 
 
-def _train_and_write(demo: DemoModel, corpus: _Corpus, out_dir: Path, stamp: str) -> TrainingReport:
+def train_and_write(demo: DemoModel, corpus: Corpus, out_dir: Path, stamp: str) -> TrainingReport:
     start = time.perf_counter()
     values_labels = corpus.values_labels(demo)
     model, test_score = train(demo, values_labels)
@@ -277,8 +277,8 @@ def train_demo_models(
     """Train ``demos`` and write them (with their ``training.json``, marked with the
     fingerprint ``stamp``) under ``out_dir``."""
     stamp = stamp or fingerprint()
-    corpus = _Corpus()
-    return [_train_and_write(demo, corpus, out_dir, stamp) for demo in demos]
+    corpus = Corpus()
+    return [train_and_write(demo, corpus, out_dir, stamp) for demo in demos]
 
 
 def write_vectors(directory: Path, demos: Iterable[DemoModel]) -> list[Path]:
@@ -306,9 +306,17 @@ def ensure_demo_models_report(
     out_dir: Path | str, only: Iterable[str] | None = None, force: bool = False
 ) -> list[TrainingReport]:
     """Like :func:`ensure_demo_models`, with a report per model."""
+    return ensure_models_report(out_dir, select(only), force)
+
+
+def ensure_models_report(
+    out_dir: Path | str, wanted: Sequence[DemoModel], force: bool = False, stamp: str = ""
+) -> list[TrainingReport]:
+    """Train those of ``wanted`` that are missing under ``out_dir`` or were trained by
+    other code (``stamp``: the fingerprint, :func:`fingerprint` by default), write the
+    word vectors they need to ``out_dir/word2vec``; a report per model."""
     out_dir = Path(out_dir)
-    stamp = fingerprint()
-    wanted = select(only)
+    stamp = stamp or fingerprint()
     write_vectors(out_dir / VECTORS_DIR, wanted)
     stale = [d for d in wanted if force or not is_current(out_dir / d.name, stamp)]
     trained = {r.name: r for r in train_demo_models(out_dir, stale, stamp)}

@@ -28,6 +28,7 @@ import json
 import os
 import zlib
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -110,6 +111,14 @@ def train(sentences: list[list[str]]):  # -> gensim KeyedVectors
     return model.wv
 
 
+@lru_cache(maxsize=None)
+def trained(corpus: str):  # -> gensim KeyedVectors
+    """The vectors of ``corpus`` (``"text"`` or ``"items"``), trained once per process
+    (every text wiki's file holds the same vectors)."""
+    return train(item_sentences() if corpus == "items" else text_sentences())
+
+
+@lru_cache(maxsize=None)
 def fingerprint() -> str:
     """A hash of what determines the vectors: this module, the embedded wiki's seed and
     articles, the demo datasets' sources, and gensim's and revscoring's versions."""
@@ -143,7 +152,6 @@ def ensure_vectors(directory: Path, modules: Iterable[str]) -> list[Path]:
     ``directory`` and were trained by the current code; their paths."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = fingerprint()
-    trained: dict[str, object] = {}
     paths = []
     for name, corpus in sorted(files_of(modules).items()):
         path = directory / name
@@ -153,10 +161,8 @@ def ensure_vectors(directory: Path, modules: Iterable[str]) -> list[Path]:
             "corpus": corpus,
         }
         if not (current and path.is_file()):
-            if corpus not in trained:
-                trained[corpus] = train(item_sentences() if corpus == "items" else text_sentences())
             temporary = path.with_name(f".{name}.{os.getpid()}.tmp")
-            trained[corpus].save(str(temporary))  # type: ignore[attr-defined]
+            trained(corpus).save(str(temporary))
             temporary.replace(path)
             stamp_path.write_text(json.dumps({"fingerprint": stamp, "corpus": corpus}))
         paths.append(path)
