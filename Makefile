@@ -23,6 +23,7 @@ help:
 	@echo "make models - train the demo models into ./models"
 	@echo "make bench  - the load benchmark (~25 min): benchmarks/RESULTS.md"
 	@echo "make images - build, run and query every image with podman: deploy/IMAGES.md"
+	@echo "make catalog - serve a model of each of Lift Wing's 110 revscoring names (~15 min): revscoring/CATALOG.md"
 
 # Debian packages (MediaWiki, PHP, enchant + dictionaries, Redis), installed when missing.
 .cache/system-packages.stamp: system-packages.txt
@@ -90,3 +91,11 @@ bench: system-packages venvs
 .PHONY: images
 images: system-packages venvs models
 	VENV=$(VENV) WIKI_PORT=$(WIKI_PORT) SHARED_DIR=$(CURDIR)/../shared bash scripts/images.sh all
+
+# The Lift Wing catalogue check: a small model per (wiki, type) pair Lift Wing serves, from
+# that wiki's production feature list, served by the real server under its Lift Wing name
+# and scoring a revision of the embedded wiki; writes revscoring/CATALOG.md (~15 min).
+.PHONY: catalog
+catalog: system-packages venvs $(NLTK_DATA)
+	cd revscoring && NLTK_DATA=$(NLTK_DATA) ../$(VENV)/revscoring/bin/python -m revscoring_tools.liftwing_catalog \
+	  --out .cache/catalog-models --markdown CATALOG.md

@@ -162,9 +162,10 @@ class ScoringEngine:
         scorable = []
         content_model = scoring.content_model_of(docs.rev)
         for model in models:
-            if not scoring.accepts(model.kind, content_model):
+            if not scoring.accepts(model.kind, content_model, model.wiki):
+                expected = scoring.scored_content(model.kind, model.wiki)
                 results[model.kind.name] = UnsupportedContent(
-                    f"{model.name} scores {model.kind.content_model.value} content; revision "
+                    f"{model.name} scores {expected.value} content; revision "
                     f"{docs.rev_id} is {content_model}"
                 )
             else:

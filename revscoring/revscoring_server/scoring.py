@@ -28,7 +28,7 @@ from inference_common.errors import (
 )
 
 from . import compat
-from .model_types import ContentModel, ModelType, UnknownModelType, format_score
+from .model_types import ContentModel, Family, ModelType, UnknownModelType, format_score
 from .model_types import parse_inference_name
 from .revision_docs import RevisionDocs, build_cache
 
@@ -75,13 +75,26 @@ def content_model_of(revision: Mapping[str, Any]) -> str:
     return str(main.get("contentmodel") or revision.get("contentmodel") or "wikitext")
 
 
-def accepts(kind: ModelType, content_model: str) -> bool:
-    """Whether a model type can score text of ``content_model``. (Pages of content model
-    ``json`` stand in for Wikibase items on wikis without Wikibase, such as the embedded
-    wiki.)"""
-    if kind.content_model is ContentModel.WIKIBASE_ITEM:
+WIKIBASE_REPOSITORIES = frozenset({"wikidatawiki", "testwikidatawiki"})
+"""Wikis whose editquality models score item edits: their feature lists
+(``editquality.feature_lists.wikidatawiki``) read the revision as entity JSON."""
+
+
+def scored_content(kind: ModelType, wiki: str) -> ContentModel:
+    """The content model ``kind`` scores on ``wiki``."""
+    if kind.family is Family.EDITQUALITY and wiki in WIKIBASE_REPOSITORIES:
+        return ContentModel.WIKIBASE_ITEM
+    return kind.content_model
+
+
+def accepts(kind: ModelType, content_model: str, wiki: str = "") -> bool:
+    """Whether a model type can score text of ``content_model`` on ``wiki``. (Pages of
+    content model ``json`` stand in for Wikibase items on wikis without Wikibase, such as
+    the embedded wiki.)"""
+    expected = scored_content(kind, wiki)
+    if expected is ContentModel.WIKIBASE_ITEM:
         return content_model in ("wikibase-item", "json")
-    return content_model == kind.content_model.value
+    return content_model == expected.value
 
 
 def text_size(docs: RevisionDocs) -> int:

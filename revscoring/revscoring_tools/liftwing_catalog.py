@@ -44,6 +44,7 @@ import httpx
 from inference_common.embedded_wiki import EmbeddedWiki
 from inference_common.testing import serving
 from revscoring_server.model_types import check_output, model_type
+from revscoring_server.scoring import WIKIBASE_REPOSITORIES
 from revscoring_tools.demo import catalog as demo_catalog
 from revscoring_tools.demo import training
 from revscoring_tools.demo.catalog import DemoModel
@@ -132,18 +133,22 @@ def observations(base: DemoModel) -> int:
     topic models, which need every topic label in the training and test parts."""
     if base.kind.multilabel:
         return base.observations
-    return 100 if base.dataset == "enwiki-edits" else 60
+    return 100 if base.dataset.endswith("-edits") else 60
 
 
 def demo_for(entry: Entry) -> DemoModel:
-    """How to train ``entry``: the enwiki demo model of its type (dataset, labels, seed),
-    with the entry's wiki, its production feature list, fewer observations, 30 trees."""
+    """How to train ``entry``: the enwiki demo model of its type (dataset, labels, seed;
+    Wikidata's edit types: edits of items), with the entry's wiki, its production feature
+    list, fewer observations and 30 trees."""
     base = demo_catalog.demo_model(
         "wikidatawiki-" + entry.kind if entry.kind.startswith("item") else "enwiki-" + entry.kind
     )
+    wiki = entry.name.rpartition("-")[0]
+    if wiki in WIKIBASE_REPOSITORIES and base.dataset == "enwiki-edits":
+        base = dataclasses.replace(base, dataset="wikidatawiki-edits")  # edits of items
     return dataclasses.replace(
         base,
-        wiki=entry.name.rpartition("-")[0],
+        wiki=wiki,
         kind=model_type(entry.kind),
         feature_source=entry.source,
         observations=observations(base),
