@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -312,7 +313,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(results: Sequence[Result], seconds: float, command: str) -> str:
+def markdown(results: Sequence[Result], seconds: float, command: str, jobs: int = 1) -> str:
     """``CATALOG.md``."""
     served = sum(r.ok for r in results)
     lines = [
@@ -321,7 +322,8 @@ def markdown(results: Sequence[Result], seconds: float, command: str) -> str:
         f"Written by `{command}` ({served} of {len(results)} pairs served and scored, "
         f"{seconds / 60:.1f} min). For each (wiki, model type) pair Lift Wing serves: a small "
         "model trained by the demo tool on that wiki's production feature list, served by "
-        "`python -m revscoring_server` under its Lift Wing name (one process per model), "
+        "`python -m revscoring_server` under its Lift Wing name (one process per model, "
+        f"{jobs} at a time), "
         "scoring one revision of the embedded MediaWiki (English text unless the wiki is de, "
         "nl or Wikidata). Load: the server's own time to load the model file (including "
         "importing the feature list, dictionaries and word vectors); RSS: the whole server "
@@ -367,6 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated Lift Wing names (default: all 110)")
     parser.add_argument("--markdown", type=Path, help="write the table here (CATALOG.md)")
     parser.add_argument("--nltk-data", help="NLTK_DATA for the servers")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="servers checked at a time (default: 2)"
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     entries = select([n.strip() for n in args.only.split(",")] if args.only else None)
@@ -377,18 +382,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="catalog-wiki-") as scratch:
         wiki = EmbeddedWiki.launch(Path(scratch) / "wiki")
         try:
-            results = []
-            for item in trained:
+
+            def check(item: Trained) -> Result:
                 result = serve_and_score(item, args.out, wiki.base_url, wiki.seed, nltk_data)
                 status = result.score if result.ok else "FAILED " + result.error
                 print(f"{item.entry.name:32} {status}", flush=True)
-                results.append(result)
+                return result
+
+            # one server process per model, --jobs of them at a time (each its own port)
+            with ThreadPoolExecutor(args.jobs) as executor:
+                results = list(executor.map(check, trained))
         finally:
             wiki.stop()
     seconds = _since(start)
     if args.markdown:
         command = "make catalog" if not args.only else "python -m revscoring_tools.liftwing_catalog"
-        args.markdown.write_text(markdown(results, seconds, command))
+        args.markdown.write_text(markdown(results, seconds, command, args.jobs))
     print(f"{sum(r.ok for r in results)}/{len(results)} served and scored in {seconds:.0f}s")
     return 0 if all(r.ok for r in results) else 1
 
