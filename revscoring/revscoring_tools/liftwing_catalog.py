@@ -298,9 +298,14 @@ def serve_and_score(
             f"HTTP {response.status_code} {body.get('type', '')}: {body.get('message', '')}"
         )[:400]
         return result
-    wiki = entry.name.rpartition("-")[0]
-    score = response.json()[wiki]["scores"][str(rev_id)][entry.kind]["score"]
-    check_output(model_type(entry.kind), score)
+    body = response.json()
+    try:  # ORES shape: {wiki: {"scores": {rev_id: {kind: {"score": ...}}}}}, one wiki
+        (answer,) = body.values()
+        score = answer["scores"][str(rev_id)][entry.kind]["score"]
+        check_output(model_type(entry.kind), score)
+    except (ValueError, KeyError, TypeError) as error:
+        result.error = f"unexpected answer ({type(error).__name__}: {error}): {body}"[:400]
+        return result
     result.ok = True
     result.score = _short_score(entry.kind, score)
     return result
