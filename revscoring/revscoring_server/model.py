@@ -111,7 +111,11 @@ def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
             name,
             path,
             time.perf_counter() - start,
-            "; ".join(f"{tag}: {used}" for tag, used in dictionaries.items()) or "none",
+            "; ".join(
+                used if used.startswith(f"{tag} ") else f"{tag} -> {used}"
+                for tag, used in dictionaries.items()
+            )
+            or "none",
         )
     engine = ScoringEngine(settings, served)
     eventgate = EventGateClient.from_settings(settings)
