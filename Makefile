@@ -23,6 +23,7 @@ help:
 	@echo "make models - train the demo models into ./models"
 	@echo "make bench  - the load benchmark (~25 min): benchmarks/RESULTS.md"
 	@echo "make images - build, run and query every image with podman: deploy/IMAGES.md"
+	@echo "make catalog - serve a model of each of Lift Wing's 110 revscoring names (~15 min): revscoring/CATALOG.md"
 
 # Debian packages (MediaWiki, PHP, enchant + dictionaries, Redis), installed when missing.
 .cache/system-packages.stamp: system-packages.txt
@@ -60,7 +61,7 @@ $(CURDIR)/.cache/nltk_data:
 	$(VENV)/revscoring/bin/python -m nltk.downloader -d $@ stopwords
 
 models: system-packages venvs $(NLTK_DATA)
-	cd revscoring && NLTK_DATA=$(NLTK_DATA) ../$(VENV)/revscoring/bin/python -m revscoring_server.demo --out ../models/revscoring
+	cd revscoring && NLTK_DATA=$(NLTK_DATA) ../$(VENV)/revscoring/bin/python -m revscoring_tools.demo --out ../models/revscoring
 	cd outlink-topic-model/model-server && ../../$(VENV)/outlink/bin/python -m outlink_predictor_tools.train --out ../../models/outlink-topic-model
 	cd revert-risk && ../$(VENV)/revert-risk/bin/python -m revert_risk_tools.train --out ../models/revertrisk-language-agnostic
 
@@ -94,3 +95,11 @@ bench: system-packages venvs
 .PHONY: images
 images: system-packages venvs models
 	VENV=$(VENV) WIKI_PORT=$(WIKI_PORT) SHARED_DIR=$(CURDIR)/../shared bash scripts/images.sh all
+
+# The Lift Wing catalogue check: a small model per (wiki, type) pair Lift Wing serves, from
+# that wiki's production feature list, served by the real server under its Lift Wing name
+# and scoring a revision of the embedded wiki; writes revscoring/CATALOG.md (~15 min).
+.PHONY: catalog
+catalog: system-packages venvs $(NLTK_DATA)
+	cd revscoring && NLTK_DATA=$(NLTK_DATA) ../$(VENV)/revscoring/bin/python -m revscoring_tools.liftwing_catalog \
+	  --out .cache/catalog-models --markdown CATALOG.md

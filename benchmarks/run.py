@@ -199,7 +199,7 @@ class Harness:
         nltk = {"NLTK_DATA": str(self.nltk_data)} if self.nltk_data else {}
         if not self.check_import(python, cwd, "revscoring_server.__main__", nltk):
             return False
-        if not self.check_import(python, cwd, "revscoring_server.demo", nltk):
+        if not self.check_import(python, cwd, "revscoring_tools.demo", nltk):
             return False
         out = self.models_dir / "revscoring"
         return self.train(
@@ -208,7 +208,7 @@ class Harness:
             cwd,
             [
                 "-m",
-                "revscoring_server.demo",
+                "revscoring_tools.demo",
                 "--out",
                 str(out),
                 "--only",
@@ -610,6 +610,7 @@ class Harness:
         env = {
             **self.rs_env(),
             "MODELS_DIR": str(models),
+            "WORD2VEC_DIR": str(models / "word2vec"),
             "PROCESS_POOL_WORKERS": "2",
             "SCORE_CACHE_SIZE": "0",
         }

@@ -35,7 +35,11 @@ SERVERS = [
         "revscoring",
         ["revscoring_server"],
         8080,
-        {"MODELS_DIR": str(MODELS / "revscoring"), "NLTK_DATA": NLTK_DATA},
+        {
+            "MODELS_DIR": str(MODELS / "revscoring"),
+            "WORD2VEC_DIR": str(MODELS / "revscoring" / "word2vec"),
+            "NLTK_DATA": NLTK_DATA,
+        },
     ),
     (
         "outlink-predictor",

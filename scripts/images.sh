@@ -338,7 +338,8 @@ smoke_one() {
         local models=$MODELS/revscoring
         [ -d "$models" ] || models=$MODELS
         run_server revscoring "$port" enwiki-damaging "$(readable_models "$models" revscoring)" \
-            -e MODELS_DIR=/mnt/models -e "WIKI_URL=http://$HOST_FROM_CONTAINER:$WIKI_PORT"
+            -e MODELS_DIR=/mnt/models -e WORD2VEC_DIR=/mnt/models/word2vec \
+            -e "WIKI_URL=http://$HOST_FROM_CONTAINER:$WIKI_PORT"
         predict revscoring "$port" enwiki-damaging "{\"rev_id\": $vandalism}" probability
         predict revscoring "$port" enwiki-articlequality "{\"rev_id\": $good}" probability
         stop_server revscoring

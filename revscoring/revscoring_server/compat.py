@@ -52,10 +52,12 @@ import io
 import os
 import pickle
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -84,6 +86,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.tree._tree import NODE_DTYPE, Tree
 
+from . import word_vectors
 from .spelling import DICTIONARIES
 
 __all__ = [
@@ -141,18 +144,22 @@ class LoadedModel:
 # Public functions
 
 
-def load_model(path: str | os.PathLike[str]) -> LoadedModel:
-    """Load a revscoring model file written by any revscoring 2.x (see the module docstring)."""
+def load_model(path: str | os.PathLike[str], word2vec_dir: Path | None = None) -> LoadedModel:
+    """Load a revscoring model file written by any revscoring 2.x (see the module docstring).
+    Word vectors its feature lists load come from ``word2vec_dir`` (:mod:`.word_vectors`)."""
     path = os.fspath(path)
     data = _read_model_bytes(path)
     steps: list[str] = []
     dictionaries: dict[str, str] = {}
-    model, sklearn_versions = _unpickle(path, data, steps, dictionaries)
+    modules: set[str] = set()
+    model, sklearn_versions = _unpickle(path, data, steps, dictionaries, word2vec_dir, modules)
     _fix_estimators(model, steps)
 
     revscoring_version = _recorded_revscoring_version(model)
     era = _deltas_era(revscoring_version)
     graph = list(expand(model.features))
+    for tag, used in _language_dictionaries(modules).items():
+        dictionaries.setdefault(tag, used)
     input_context = _input_context(graph, steps)
     drift_context = _drift_context(graph, era, steps)
     labels = getattr(model, "labels", None) or ()
@@ -239,13 +246,23 @@ def _read_model_bytes(path: str) -> bytes:
 
 
 def _unpickle(
-    path: str, data: bytes, steps: list[str], dictionaries: dict[str, str]
+    path: str,
+    data: bytes,
+    steps: list[str],
+    dictionaries: dict[str, str],
+    word2vec_dir: Path | None = None,
+    modules: set[str] | None = None,
 ) -> tuple[Model, set[str]]:
     """Unpickle through :class:`_CompatUnpickler`. scikit-learn warns once per estimator class
     that the pickle is from another version; the warnings are collected (they carry the
     version the model was trained with) instead of being shown."""
     unpickler = _CompatUnpickler(
-        io.BytesIO(data), path=path, steps=steps, dictionaries=dictionaries
+        io.BytesIO(data),
+        path=path,
+        steps=steps,
+        dictionaries=dictionaries,
+        word2vec_dir=word2vec_dir,
+        modules=modules,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InconsistentVersionWarning)
@@ -273,6 +290,24 @@ def _unpickle(
     if not isinstance(model, Model):
         raise ModelLoadError(f"{path} holds a {type(model).__name__}, not a revscoring model")
     return model, sklearn_versions
+
+
+def _language_dictionaries(modules: Iterable[str]) -> dict[str, str]:
+    """The spelling dictionaries that the revscoring language modules the pickle
+    references (``revscoring.languages.english``...) opened at import:
+    ``{"en_US": "en_US (hunspell)", ...}``."""
+    found: dict[str, str] = {}
+    for name in sorted(modules):
+        module = sys.modules.get(name)
+        if module is None or not name.startswith("revscoring.languages."):
+            continue
+        for value in vars(module).values():
+            opened = getattr(value, "dicts", None) or (value,)  # MultiDictChecker or Dict
+            for dictionary in opened:
+                if isinstance(dictionary, enchant.Dict) and dictionary.tag:
+                    provider = dictionary.provider.name if dictionary.provider else "?"
+                    found[dictionary.tag] = f"{dictionary.tag} ({provider})"
+    return found
 
 
 def _one_line(message: str, limit: int = 300) -> str:
@@ -367,10 +402,19 @@ class _CompatUnpickler(pickle.Unpickler):
     """
 
     def __init__(
-        self, file: io.BytesIO, *, path: str, steps: list[str], dictionaries: dict[str, str]
+        self,
+        file: io.BytesIO,
+        *,
+        path: str,
+        steps: list[str],
+        dictionaries: dict[str, str],
+        word2vec_dir: Path | None = None,
+        modules: set[str] | None = None,
     ) -> None:
         super().__init__(file)
         self._path = path
+        self._word2vec_dir = word2vec_dir
+        self._modules = modules if modules is not None else set()  # every module referenced
         self._steps = steps
         self._replacements: dict[tuple[str, str], Any] = {
             ("sklearn.tree._tree", "Tree"): _widening_tree_class(steps),
@@ -398,6 +442,8 @@ class _CompatUnpickler(pickle.Unpickler):
                 f"{self._path} was pickled by revscoring 0.x/1.x ({module}.{name}), which "
                 "revscoring 2.11 cannot load; retrain it with revscoring >= 2"
             )
+        self._import_with_word_vectors(module)
+        self._modules.add(module)
         try:
             return super().find_class(module, name)
         except (ImportError, AttributeError) as error:
@@ -405,6 +451,23 @@ class _CompatUnpickler(pickle.Unpickler):
                 _one_line(
                     f"{self._path} references {module}.{name}, which this stack does not have "
                     f"({type(error).__name__}: {error})"
+                )
+            ) from None
+
+    def _import_with_word_vectors(self, module: str) -> None:
+        """Feature list modules that load word vectors at import get them from WORD2VEC_DIR."""
+        try:
+            word_vectors.import_feature_module(module, self._word2vec_dir)
+        except word_vectors.MissingWordVectors as error:
+            raise ModelLoadError(f"{self._path}: {error}") from None
+        except ImportError:
+            return  # reported by find_class with the model's path
+        except Exception as error:  # an unreadable vector file
+            raise ModelLoadError(
+                _one_line(
+                    f"{self._path}: importing {module} (word vectors from "
+                    f"{self._word2vec_dir or 'revscoring search directories'}) failed: "
+                    f"{type(error).__name__}: {error}"
                 )
             ) from None
 

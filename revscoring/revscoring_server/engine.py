@@ -70,7 +70,7 @@ class ScoringEngine:
             self.pool = ProcessPool(
                 settings.process_pool_workers,
                 initializer=scoring.init_worker,
-                initargs=(paths,),
+                initargs=(paths, str(settings.word2vec_dir or "") or None),
             )
 
     def wikis(self) -> dict[str, list[ServedModel]]:
@@ -161,9 +161,10 @@ class ScoringEngine:
         scorable = []
         content_model = scoring.content_model_of(docs.rev)
         for model in models:
-            if not scoring.accepts(model.kind, content_model):
+            if not scoring.accepts(model.kind, content_model, model.wiki):
+                expected = scoring.scored_content(model.kind, model.wiki)
                 results[model.kind.name] = UnsupportedContent(
-                    f"{model.name} scores {model.kind.content_model.value} content; revision "
+                    f"{model.name} scores {expected.value} content; revision "
                     f"{docs.rev_id} is {content_model}"
                 )
             else:

@@ -7,6 +7,8 @@ was an event and EventGate is configured.
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from .scoring import ServedModel, load_served_model
 from .settings import RevscoringSettings
 
 DEFAULT_STREAM = "mediawiki.revision-score"
+logger = logging.getLogger(__name__)
 
 
 class PredictRequest(BaseModel):
@@ -121,16 +124,39 @@ def model_files(settings: RevscoringSettings) -> dict[str, Path]:
     return found
 
 
+def load_all(settings: RevscoringSettings) -> dict[str, ServedModel]:
+    """Load every model file, logging each one's load time and the spelling dictionaries
+    (and providers) its language modules opened."""
+    served = {}
+    for name, path in model_files(settings).items():
+        start = time.perf_counter()
+        served[name] = load_served_model(name, path, settings.word2vec_dir)
+        dictionaries = served[name].loaded.dictionaries
+        logger.info(
+            "loaded %s from %s in %.2f s; dictionaries: %s",
+            name,
+            path,
+            time.perf_counter() - start,
+            "; ".join(
+                used if used.startswith(f"{tag} ") else f"{tag} -> {used}"
+                for tag, used in dictionaries.items()
+            )
+            or "none",
+        )
+    return served
+
+
 def build_service(settings: RevscoringSettings, resources: SharedResources) -> Service:
     """Load every model; one engine (owned by ``resources``) and the shared EventGate
     client serve them all, and the ORES v3 API routes (``/v3/scores/...``) use the same
     engine."""
     from .ores_api import build_router
 
-    served = {name: load_served_model(name, path) for name, path in model_files(settings).items()}
-    engine = resources.own(ScoringEngine(settings, served, client=resources.wiki))
+    engine = resources.own(ScoringEngine(settings, load_all(settings), client=resources.wiki))
     stream = settings.eventgate_stream or DEFAULT_STREAM
-    models = [RevscoringModel(model, engine, resources.events, stream) for model in served.values()]
+    models = [
+        RevscoringModel(model, engine, resources.events, stream) for model in engine.models.values()
+    ]
     return Service(models, [build_router(engine)])
 
 

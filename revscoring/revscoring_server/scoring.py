@@ -29,7 +29,7 @@ from inference_common.errors import (
 from inference_common.mediawiki import main_slot
 
 from . import compat
-from .model_types import ContentModel, ModelType, UnknownModelType, format_score
+from .model_types import ContentModel, Family, ModelType, UnknownModelType, format_score
 from .model_types import parse_inference_name
 from .revision_docs import RevisionDocs, build_cache
 
@@ -54,8 +54,9 @@ class ServedModel:
         return self.loaded.labels
 
 
-def load_served_model(name: str, path: Path) -> ServedModel:
-    """Load ``path`` as the model ``name`` (``{wiki}-{model}``), or one-line ModelLoadError."""
+def load_served_model(name: str, path: Path, word2vec_dir: Path | None = None) -> ServedModel:
+    """Load ``path`` as the model ``name`` (``{wiki}-{model}``), or one-line ModelLoadError;
+    word vectors its feature lists need come from ``word2vec_dir`` (WORD2VEC_DIR)."""
     try:
         wiki, kind = parse_inference_name(name)
     except UnknownModelType as error:
@@ -63,7 +64,7 @@ def load_served_model(name: str, path: Path) -> ServedModel:
     if not path.is_file():
         raise ModelLoadError(f"model file {path} does not exist (MODEL_PATH)")
     try:
-        loaded = compat.load_model(path)
+        loaded = compat.load_model(path, word2vec_dir)
     except compat.CompatError as error:
         raise ModelLoadError(str(error)) from None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -75,13 +76,26 @@ def content_model_of(revision: Mapping[str, Any]) -> str:
     return str(main.get("contentmodel") or revision.get("contentmodel") or "wikitext")
 
 
-def accepts(kind: ModelType, content_model: str) -> bool:
-    """Whether a model type can score text of ``content_model``. (Pages of content model
-    ``json`` stand in for Wikibase items on wikis without Wikibase, such as the embedded
-    wiki.)"""
-    if kind.content_model is ContentModel.WIKIBASE_ITEM:
+WIKIBASE_REPOSITORIES = frozenset({"wikidatawiki", "testwikidatawiki"})
+"""Wikis whose editquality models score item edits: their feature lists
+(``editquality.feature_lists.wikidatawiki``) read the revision as entity JSON."""
+
+
+def scored_content(kind: ModelType, wiki: str) -> ContentModel:
+    """The content model ``kind`` scores on ``wiki``."""
+    if kind.family is Family.EDITQUALITY and wiki in WIKIBASE_REPOSITORIES:
+        return ContentModel.WIKIBASE_ITEM
+    return kind.content_model
+
+
+def accepts(kind: ModelType, content_model: str, wiki: str = "") -> bool:
+    """Whether a model type can score text of ``content_model`` on ``wiki``. (Pages of
+    content model ``json`` stand in for Wikibase items on wikis without Wikibase, such as
+    the embedded wiki.)"""
+    expected = scored_content(kind, wiki)
+    if expected is ContentModel.WIKIBASE_ITEM:
         return content_model in ("wikibase-item", "json")
-    return content_model == kind.content_model.value
+    return content_model == expected.value
 
 
 def text_size(docs: RevisionDocs) -> int:
@@ -160,10 +174,11 @@ def _json_value(value: Any) -> Any:
 _WORKER_MODELS: dict[str, ServedModel] = {}
 
 
-def init_worker(paths: Mapping[str, str]) -> None:
+def init_worker(paths: Mapping[str, str], word2vec_dir: str | None = None) -> None:
     """Load every served model once in this worker process."""
+    vectors = Path(word2vec_dir) if word2vec_dir else None
     for name, path in paths.items():
-        _WORKER_MODELS[name] = load_served_model(name, Path(path))
+        _WORKER_MODELS[name] = load_served_model(name, Path(path), vectors)
 
 
 def score_in_worker(

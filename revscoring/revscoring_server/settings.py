@@ -21,6 +21,13 @@ class RevscoringSettings(ServerSettings):
         "enwiki-damaging", min_length=3, max_length=100, pattern=r"^[a-z0-9_]+-[a-z]+$"
     )
     models_dir: Path | None = Field(None, description="Serve every model found under it.")
+    word2vec_dir: Path | None = Field(
+        None,
+        description="Directory of the word vector files (gensim KeyedVectors, production "
+        "names such as enwiki-20200501-learned_vectors.50_cell.10k.kv) that the topic models' "
+        "drafttopic feature lists load; unset: revscoring's own search directories "
+        "(word2vec/ under the working directory, /var/share/word2vec/).",
+    )
     wiki_host: str | None = Field(
         None,
         pattern=r"^[a-z0-9.-]+$",

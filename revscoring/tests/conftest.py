@@ -52,7 +52,7 @@ pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]
 @pytest.fixture(scope="session")
 def demo_models() -> dict[str, Path]:
     """``{"enwiki-damaging": Path(.../model.bin), ...}``: every demo model, trained once."""
-    from revscoring_server.demo import ensure_demo_models
+    from revscoring_tools.demo import ensure_demo_models
 
     return ensure_demo_models(DEMO_MODELS_DIR)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,11 +29,14 @@ from revscoring_server.settings import RevscoringSettings
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 REPO_DIR = SERVICE_DIR.parent
 DEMO_MODELS_DIR = SERVICE_DIR / ".cache" / "demo-models"
+DEMO_WORD2VEC_DIR = DEMO_MODELS_DIR / "word2vec"  # the topic models' vectors (WORD2VEC_DIR)
 ORES_MODELS_DIR = REPO_DIR.parent / "shared" / "models" / "ores"
-NLTK_DATA = REPO_DIR.parent / "shared" / "nltk_data"
+# NLTK's stopwords for the server processes: $NLTK_DATA when set (tox sets it), else ../shared
+NLTK_DATA = Path(os.environ.get("NLTK_DATA") or REPO_DIR.parent / "shared" / "nltk_data")
 
 __all__ = [
     "DEMO_MODELS_DIR",
+    "DEMO_WORD2VEC_DIR",
     "NLTK_DATA",
     "ORES_MODELS_DIR",
     "REPO_DIR",
@@ -86,7 +90,12 @@ class Server:
 async def running_server(**settings: Any) -> AsyncIterator[Server]:
     """Build, start and (at exit) shut down a server with these settings (no retries of
     MediaWiki calls and 20 s per call unless the test says otherwise)."""
-    values: dict[str, Any] = {"http_retries": 0, "http_timeout": 20, **settings}
+    values: dict[str, Any] = {
+        "http_retries": 0,
+        "http_timeout": 20,
+        "word2vec_dir": DEMO_WORD2VEC_DIR,
+        **settings,
+    }
     config = RevscoringSettings(**values)
     resources = SharedResources(config)
     service = build_service(config, resources)

@@ -13,7 +13,7 @@ import pytest
 from revscoring import Model
 
 from revscoring_server import model_types, revision_docs
-from revscoring_server.demo import (
+from revscoring_tools.demo import (
     DEMO_MODEL_NAMES,
     DEMO_MODELS,
     DEMO_VERSION,
@@ -21,9 +21,18 @@ from revscoring_server.demo import (
     ensure_demo_models,
     ensure_demo_models_report,
 )
-from revscoring_server.demo import __main__ as cli
-from revscoring_server.demo import api_docs, datasets, edits, items, lexicon, text, training
-from revscoring_server.demo.api_docs import Page, Revision
+from revscoring_tools.demo import __main__ as cli
+from revscoring_tools.demo import (
+    api_docs,
+    datasets,
+    edits,
+    items,
+    lexicon,
+    text,
+    training,
+    vectors,
+)
+from revscoring_tools.demo.api_docs import Page, Revision
 from revscoring_server.model_types import MODEL_TYPES, LabelKind, check_output, format_score
 
 EXPECTED_NAMES = {
@@ -169,7 +178,12 @@ def test_datasets_only_hold_what_the_model_types_need() -> None:
 
 
 def test_all_models_are_written(model_dir: Path) -> None:
-    assert {p.name for p in model_dir.iterdir() if p.is_dir()} == EXPECTED_NAMES
+    assert {p.name for p in model_dir.iterdir() if p.is_dir()} == EXPECTED_NAMES | {"word2vec"}
+    # the topic models' word vectors, under the names drafttopic's feature lists load
+    assert {p.name for p in (model_dir / training.VECTORS_DIR).glob("*.kv")} == {
+        "enwiki-20200501-learned_vectors.50_cell.10k.kv",
+        "wikidata-20200501-learned_vectors.50_cell.10k.kv",
+    }
     for name in EXPECTED_NAMES:
         manifest = json.loads((model_dir / name / training.MANIFEST_FILE).read_text())
         assert manifest["fingerprint"] == training.fingerprint()
@@ -353,3 +367,34 @@ def test_command_line(model_copy: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert lines[1].startswith("enwiki-reverted")
     with pytest.raises(SystemExit):
         cli.parse_args(["--out", str(model_copy), "--only", "enwiki-nonsense"])
+
+
+def test_the_runtime_package_never_imports_the_tools() -> None:
+    """The image ships only ``revscoring_server``: none of its modules may import
+    ``revscoring_tools`` (the demo trainer and the catalogue check live there)."""
+    import ast
+
+    package = Path(model_types.__file__).resolve().parent
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith("revscoring_tools")]
+    assert not (package / "demo").exists()
+    assert offenders == []
+
+
+def test_demo_word_vectors_are_deterministic() -> None:
+    """Two trainings of the item vectors (one worker, fixed seed, a hash that ignores
+    PYTHONHASHSEED) give identical vectors, covering every claim word of the items."""
+    sentences = vectors.item_sentences()
+    first, second = vectors.train(sentences), vectors.train(sentences)
+    assert first.index_to_key == second.index_to_key
+    assert (first.vectors == second.vectors).all()
+    assert first.vector_size == 50
+    assert {word for sentence in sentences for word in sentence} == set(first.index_to_key)

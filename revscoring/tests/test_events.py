@@ -12,7 +12,7 @@ import httpx
 import pytest
 from .support import EventRecorder, Server, free_port
 
-from revscoring_server.demo import DEMO_VERSION
+from revscoring_tools.demo import DEMO_VERSION
 
 DAMAGING = "enwiki-damaging"
 

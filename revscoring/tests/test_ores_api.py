@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from inference_common.errors import InvalidInput, RevisionNotFound
 from inference_common.inputs import MAX_REV_ID
-from revscoring_server.demo import DEMO_MODEL_NAMES, DEMO_VERSION
+from revscoring_tools.demo import DEMO_MODEL_NAMES, DEMO_VERSION
 from revscoring_server.model_types import MODEL_TYPES, check_output
 from revscoring_server.ores import ores_response
 from revscoring_server.ores_api import MAX_REVIDS, _rev_ids

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from .support import NLTK_DATA, SERVICE_DIR
+from .support import DEMO_WORD2VEC_DIR, NLTK_DATA, SERVICE_DIR
 
 from inference_testing.harness import run_entry_point, serving
 
@@ -41,6 +41,59 @@ def test_an_empty_models_dir_stops_the_server_with_one_line(tmp_path: Path) -> N
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("startup error: no {name}/model.bin under MODELS_DIR")
+
+
+def test_missing_word_vectors_stop_the_server_with_one_line_naming_the_file(
+    demo_models: dict[str, Path], tmp_path: Path
+) -> None:
+    """A topic model's feature list loads its word vectors at start: without them in
+    WORD2VEC_DIR the server says which file it needs, in one line, and exits 1."""
+    empty = tmp_path / "word2vec"
+    empty.mkdir()
+    model = demo_models["enwiki-drafttopic"]
+    done = run_server(inference_name="enwiki-drafttopic", model_path=model, word2vec_dir=empty)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"startup error: {model}: drafttopic.feature_lists.enwiki needs the word vectors "
+        f"enwiki-20200501-learned_vectors.50_cell.10k.kv, not found in WORD2VEC_DIR {empty}"
+    ]
+
+
+def test_topic_models_load_their_word_vectors_from_word2vec_dir(
+    models_dir: Any, wiki_url: str, seed: dict[str, Any]
+) -> None:
+    """The real drafttopic feature lists, their vectors read from WORD2VEC_DIR (the
+    server's working directory has no word2vec/): a topic model and an item topic model
+    score revisions of the embedded wiki."""
+    assert not (SERVICE_DIR / "word2vec").exists()
+    with serving(
+        "revscoring_server",
+        SERVICE_DIR,
+        ready_path="/v1/models/enwiki-articletopic",
+        nltk_data=NLTK_DATA,
+        models_dir=models_dir("enwiki-articletopic", "wikidatawiki-itemtopic"),
+        word2vec_dir=DEMO_WORD2VEC_DIR,
+        wiki_url=wiki_url,
+        log_level="WARNING",
+    ) as server:
+        for name, role in (
+            ("enwiki-articletopic", "good_edit"),
+            ("wikidatawiki-itemtopic", "item"),
+        ):
+            wiki, kind = name.split("-")
+            rev_id = seed["revisions"][role]
+            response = httpx.post(
+                f"{server.url}/v1/models/{name}:predict",
+                json={"rev_id": rev_id, "extended_output": True},
+                timeout=60,
+            )
+            assert response.status_code == 200, response.text
+            answer = response.json()[wiki]["scores"][str(rev_id)][kind]
+            assert isinstance(answer["score"]["prediction"], list)
+            vectors = [v for f, v in answer["features"].items() if "vectors_mean" in f]
+            assert len(vectors) == 1 and len(vectors[0]) == 50, list(answer["features"])
+            assert any(x != 0 for x in vectors[0])  # the words were found in the vectors
+    assert server.process.returncode == 0, server.output()
 
 
 def test_the_server_answers_over_http_and_stops_on_sigterm(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from .support import Server
 
-from revscoring_server.demo import DEMO_MODEL_NAMES, DEMO_VERSION
+from revscoring_tools.demo import DEMO_MODEL_NAMES, DEMO_VERSION
 from revscoring_server.model_types import MODEL_TYPES, LabelKind, check_output
 
 ENWIKI_TEXT_MODELS = [name for name in DEMO_MODEL_NAMES if name.startswith("enwiki-")]

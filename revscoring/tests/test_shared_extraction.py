@@ -4,7 +4,7 @@ exactly as they do alone."""
 from pathlib import Path
 
 from revscoring_server import compat
-from revscoring_server.demo.datasets import edit_observations
+from revscoring_tools.demo.datasets import edit_observations
 from revscoring_server.revision_docs import build_cache
 from revscoring_server.scoring import load_served_model, score_revision
 

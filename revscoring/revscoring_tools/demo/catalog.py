@@ -8,7 +8,7 @@ from typing import Any
 
 from revscoring import Feature
 
-from ..model_types import ModelType, model_type
+from revscoring_server.model_types import ModelType, model_type
 from . import features, items, lexicon, text
 from .datasets import DRAFT_QUALITY_CLASSES
 
@@ -39,8 +39,7 @@ class DemoModel:
     wiki: str
     kind: ModelType
     labels: tuple[Any, ...]
-    features: tuple[Feature, ...]
-    feature_source: str
+    feature_source: str  # the production feature list, "module.list"
     dropped: str
     dataset: str
     seed: int
@@ -49,12 +48,17 @@ class DemoModel:
     estimator_params: Mapping[str, Any] = field(default_factory=lambda: _GB_PARAMS)
 
     @property
+    def features(self) -> tuple[Feature, ...]:
+        """The features of :attr:`feature_source` (:func:`.features.feature_list`)."""
+        return features.feature_list(self.feature_source)
+
+    @property
     def name(self) -> str:
         """The model's ``INFERENCE_NAME``: ``{wiki}-{model}``."""
         return f"{self.wiki}-{self.kind.name}"
 
 
-_SUBSTITUTE = "substitute for the ORES list, which needs an unpublished word2vec file"
+_VECTORS = "word vectors: small demo ones (demo/vectors.py) under the production file name"
 
 
 def _edit_model(name: str) -> DemoModel:
@@ -62,7 +66,6 @@ def _edit_model(name: str) -> DemoModel:
         "enwiki",
         model_type(name),
         (False, True),
-        features.EDITQUALITY_FEATURES,
         f"editquality.feature_lists.enwiki.{name}",
         "",
         "enwiki-edits",
@@ -80,7 +83,6 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
         "enwiki",
         model_type("articlequality"),
         text.QUALITY_CLASSES,
-        features.ARTICLEQUALITY_FEATURES,
         "articlequality.feature_lists.enwiki.wp10",
         "",
         "enwiki-articles",
@@ -91,7 +93,6 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
         "enwiki",
         model_type("draftquality"),
         DRAFT_QUALITY_CLASSES,
-        features.DRAFTQUALITY_FEATURES,
         "draftquality.feature_lists.enwiki.draft_quality",
         "sentiment_based (3 features): need NLTK's sentiwordnet/wordnet corpora",
         "enwiki-drafts",
@@ -102,9 +103,8 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
         "enwiki",
         model_type("articletopic"),
         lexicon.TOPIC_LABELS,
-        features.TOPIC_FEATURES,
-        "revscoring_server.demo.features.TOPIC_FEATURES",
-        _SUBSTITUTE,
+        "drafttopic.feature_lists.enwiki.articletopic",
+        _VECTORS,
         "enwiki-articles",
         seed=2,
         observations=150,
@@ -114,9 +114,8 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
         "enwiki",
         model_type("drafttopic"),
         lexicon.TOPIC_LABELS,
-        features.TOPIC_FEATURES,
-        "revscoring_server.demo.features.TOPIC_FEATURES",
-        _SUBSTITUTE,
+        "drafttopic.feature_lists.enwiki.drafttopic",
+        _VECTORS,
         "enwiki-new-articles",
         seed=4,
         observations=150,
@@ -126,7 +125,6 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
         "wikidatawiki",
         model_type("itemquality"),
         items.ITEM_QUALITY_CLASSES,
-        features.ITEMQUALITY_FEATURES,
         "articlequality.feature_lists.wikidatawiki.item_quality",
         "",
         "wikidatawiki-items",
@@ -137,9 +135,8 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
         "wikidatawiki",
         model_type("itemtopic"),
         lexicon.TOPIC_LABELS,
-        features.ITEMTOPIC_FEATURES,
-        "revscoring_server.demo.features.ITEMTOPIC_FEATURES",
-        _SUBSTITUTE,
+        "drafttopic.feature_lists.wikidata.articletopic",
+        _VECTORS,
         "wikidatawiki-items",
         seed=5,
         observations=125,

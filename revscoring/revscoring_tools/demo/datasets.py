@@ -6,13 +6,14 @@ model type needs, see :mod:`..model_types`) and the labels of that revision for 
 more model types (an edit is labelled for damaging, goodfaith and reverted at once).
 """
 
+import copy
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ..model_types import MODEL_TYPES, ContentModel, RevisionNeeds
+from revscoring_server.model_types import MODEL_TYPES, ContentModel, RevisionNeeds
 from . import api_docs, edits, items, lexicon, text
 from .api_docs import ApiResponses, Page, Revision
 
@@ -247,6 +248,65 @@ def item_observations(seed: int, count: int) -> list[Observation]:
     return observations
 
 
+_WRONG_DESCRIPTIONS = ("city in France", "footballer", "novel by an unknown author",
+                       "species of frog", "my favourite thing", "band")  # fmt: skip
+
+
+def _item_edit(
+    rng: random.Random, group: str, parent: items.Json, subject: text.Subject
+) -> tuple[items.Json, str]:
+    """The item after an edit of ``group`` to ``parent``, and the edit summary."""
+    child = copy.deepcopy(parent)
+    if group == "good":  # statements added: the item as a richer one would be
+        richer = items.make_item(rng, parent["id"], subject.kind, rng.choice("AB"),
+                                 subject.title, subject.country)  # fmt: skip
+        child["claims"] = {**richer["claims"], **child["claims"]}
+        return child, "/* wbeditentity-update:0| */"
+    if group == "vandalism":
+        phrase = text.fill(rng, rng.choice(lexicon.VANDAL_PHRASES), subject)
+        if rng.random() < 0.5 or not child["claims"]:
+            child["labels"]["en"] = {"language": "en", "value": phrase.upper()}
+            return child, f"/* wbsetlabel-set:1|en */ {phrase.upper()}"
+        child["claims"] = dict(list(child["claims"].items())[:1])
+        return child, "/* wbremoveclaims-remove:1| */"
+    # good faith, but damaging: a wrong description in the editor's language
+    wrong = rng.choice(_WRONG_DESCRIPTIONS)
+    child.setdefault("descriptions", {})["en"] = {"language": "en", "value": wrong}
+    return child, f"/* wbsetdescription-set:1|en */ {wrong}"
+
+
+def item_edit_observations(seed: int, count: int) -> list[Observation]:
+    """``count`` edits of Wikidata items (the edit types on Wikidata score the entity JSON
+    of an edit and its parent): about half good (statements added), a sixth good-faith
+    damage (a wrong description), a third vandalism (an insulting label, statements
+    removed)."""
+    rng = random.Random(seed)
+    needs = _needs("damaging", "goodfaith", "reverted")
+    observations = []
+    for serial in range(count):
+        group = _weighted(rng, _EDIT_GROUPS)
+        subject = text.random_subject(rng)
+        pageid, revid = _ids(serial)
+        entity_id = f"Q{9_500_000 + serial}"
+        parent_entity = items.make_item(rng, entity_id, subject.kind, rng.choice("CDE"),
+                                        subject.title, subject.country)  # fmt: skip
+        child_entity, comment = _item_edit(rng, group, parent_entity, subject)
+        when = api_docs.moment(rng)
+        parent_user = api_docs.make_user(rng, rng.choice(("regular", "veteran")), serial, when)
+        item = ContentModel.WIKIBASE_ITEM
+        parent_text, text_after = items.item_text(parent_entity), items.item_text(child_entity)
+        parent = Revision(revid - 3, revid - 7, parent_user, when.replace(year=2020), "",
+                          parent_text, False, item)  # fmt: skip
+        user = api_docs.make_user(rng, _weighted(rng, _EDITORS[group]), serial + 5000, when)
+        revision = Revision(revid, parent.revid, user, when, comment, text_after, False, item)
+        damaging, goodfaith = group != "good", group != "vandalism"
+        reverted = damaging != (rng.random() < _REVERT_NOISE)
+        labels = {"damaging": damaging, "goodfaith": goodfaith, "reverted": reverted}
+        responses = api_docs.responses(needs, Page(pageid, 0, entity_id), revision, parent)
+        observations.append(Observation(responses, labels, f"item-edit:{group}"))
+    return observations
+
+
 DATASETS: Mapping[str, Callable[[int, int], list[Observation]]] = MappingProxyType(
     {
         "enwiki-edits": edit_observations,
@@ -254,6 +314,7 @@ DATASETS: Mapping[str, Callable[[int, int], list[Observation]]] = MappingProxyTy
         "enwiki-drafts": draft_quality_observations,
         "enwiki-new-articles": draft_topic_observations,
         "wikidatawiki-items": item_observations,
+        "wikidatawiki-edits": item_edit_observations,
     }
 )
 """Dataset builders by name: ``builder(seed, count) -> observations``."""

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..model_types import ContentModel, RevisionNeeds
-from ..revision_docs import RevisionDocs
+from revscoring_server.model_types import ContentModel, RevisionNeeds
+from revscoring_server.revision_docs import RevisionDocs
 
 Doc = dict[str, Any]
 

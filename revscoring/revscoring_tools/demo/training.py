@@ -23,21 +23,23 @@ from revscoring.extractors import api
 from revscoring.features import vectorize_values
 from revscoring.scoring.models import GradientBoosting
 
-from .. import revision_docs
-from . import catalog, datasets
+from revscoring_server import model_types, revision_docs
+from . import catalog, datasets, vectors
 from .catalog import DemoModel
 from .datasets import Observation
 
 MODEL_FILE = "model.bin"
 MANIFEST_FILE = "training.json"
+VECTORS_DIR = "word2vec"
+"""``out_dir/word2vec/``: the word vectors the models need (serve with WORD2VEC_DIR=it)."""
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _FINGERPRINT_FILES = (
     Path(revision_docs.__file__).resolve(),
-    _PACKAGE_DIR.parent / "model_types.py",
+    Path(model_types.__file__).resolve(),
 )
 _LIBRARIES = (
     "revscoring", "scikit-learn", "numpy", "scipy", "editquality", "articlequality",
-    "draftquality", "mwparserfromhell", "nltk", "pyenchant",
+    "draftquality", "drafttopic", "gensim", "mwparserfromhell", "nltk", "pyenchant",
 )  # fmt: skip
 
 ValuesLabels = list[tuple[list[Any], Any]]
@@ -230,7 +232,7 @@ def _report_from_manifest(name: str, path: Path, manifest: dict[str, Any]) -> Tr
     )  # fmt: skip
 
 
-class _Corpus:
+class Corpus:
     """Observations and feature values of one training run, each generated or extracted
     once however many models share them (damaging, goodfaith and reverted do)."""
 
@@ -252,7 +254,7 @@ class _Corpus:
         return list(zip(self.values[feature_key], labels))
 
 
-def _train_and_write(demo: DemoModel, corpus: _Corpus, out_dir: Path, stamp: str) -> TrainingReport:
+def train_and_write(demo: DemoModel, corpus: Corpus, out_dir: Path, stamp: str) -> TrainingReport:
     start = time.perf_counter()
     values_labels = corpus.values_labels(demo)
     model, test_score = train(demo, values_labels)
@@ -275,8 +277,22 @@ def train_demo_models(
     """Train ``demos`` and write them (with their ``training.json``, marked with the
     fingerprint ``stamp``) under ``out_dir``."""
     stamp = stamp or fingerprint()
-    corpus = _Corpus()
-    return [_train_and_write(demo, corpus, out_dir, stamp) for demo in demos]
+    corpus = Corpus()
+    return [train_and_write(demo, corpus, out_dir, stamp) for demo in demos]
+
+
+def write_vectors(directory: Path, demos: Iterable[DemoModel]) -> list[Path]:
+    """Copy the word vectors that ``demos``' feature lists load (trained once into
+    :data:`.vectors.DEFAULT_DIR`) into ``directory``, under their production names."""
+    modules = {demo.feature_source.rpartition(".")[0] for demo in demos}
+    written = []
+    for source in vectors.ensure_vectors(vectors.DEFAULT_DIR, modules):
+        target = directory / source.name
+        data = source.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            _write_atomically(target, lambda stream, data=data: stream.write(data))
+        written.append(target)
+    return written
 
 
 def select(only: Iterable[str] | None = None) -> list[DemoModel]:
@@ -290,9 +306,18 @@ def ensure_demo_models_report(
     out_dir: Path | str, only: Iterable[str] | None = None, force: bool = False
 ) -> list[TrainingReport]:
     """Like :func:`ensure_demo_models`, with a report per model."""
+    return ensure_models_report(out_dir, select(only), force)
+
+
+def ensure_models_report(
+    out_dir: Path | str, wanted: Sequence[DemoModel], force: bool = False, stamp: str = ""
+) -> list[TrainingReport]:
+    """Train those of ``wanted`` that are missing under ``out_dir`` or were trained by
+    other code (``stamp``: the fingerprint, :func:`fingerprint` by default), write the
+    word vectors they need to ``out_dir/word2vec``; a report per model."""
     out_dir = Path(out_dir)
-    stamp = fingerprint()
-    wanted = select(only)
+    stamp = stamp or fingerprint()
+    write_vectors(out_dir / VECTORS_DIR, wanted)
     stale = [d for d in wanted if force or not is_current(out_dir / d.name, stamp)]
     trained = {r.name: r for r in train_demo_models(out_dir, stale, stamp)}
     reports = []

@@ -1,4 +1,4 @@
-"""``python -m revscoring_server.demo --out DIR [--only NAME,...] [--force]``.
+"""``python -m revscoring_tools.demo --out DIR [--only NAME,...] [--force]``.
 
 Trains the demo models that are missing or were trained by other code and writes
 ``DIR/{wiki}-{model}/model.bin`` (plus ``training.json``); ``--force`` retrains all.
@@ -16,7 +16,7 @@ from .training import TrainingReport, ensure_demo_models_report
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line options."""
     parser = argparse.ArgumentParser(
-        prog="python -m revscoring_server.demo",
+        prog="python -m revscoring_tools.demo",
         description="Train the demo revscoring models (one per model type).",
     )
     parser.add_argument("--out", required=True, help="directory to write {wiki}-{model}/ to")

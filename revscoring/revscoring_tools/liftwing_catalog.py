@@ -1,0 +1,411 @@
+"""The Lift Wing catalogue check: every revscoring model Lift Wing serves, built from its
+wiki's real production feature list, served by the real server, scoring a real revision.
+
+``python -m revscoring_tools.liftwing_catalog --out DIR [--only NAME,...] [--markdown FILE]``
+
+For each of the 110 (wiki, model type) pairs of :data:`CATALOG` it
+
+1. trains a small model on the production feature list of that wiki
+   (``<package>.feature_lists.<dbname>.<list>``, the list Lift Wing's binaries were built
+   from) exactly as the demo tool trains the enwiki demo models (:mod:`.demo.training`:
+   the demo datasets as MediaWiki API documents, revscoring's extractor, GradientBoosting),
+   with fewer observations and trees; topic lists get the demo word vectors under their
+   production file names (:mod:`.demo.vectors`);
+2. starts ``python -m revscoring_server`` with ``INFERENCE_NAME`` = the Lift Wing name
+   (``{wiki}wiki-{type}``: ``eswikibookswiki-goodfaith``, ``translatewiki-reverted``,
+   ``wikidatawiki-itemquality``), ``MODEL_PATH``, ``WORD2VEC_DIR`` and ``WIKI_URL`` of the
+   embedded MediaWiki, one process per model (so load time and RSS are the model's own);
+3. scores one revision of the embedded wiki and records the server's own load time (its
+   ``loaded ... in S s; dictionaries: ...`` log line), the process RSS after the score,
+   the score, or exactly why the pair could not be served;
+
+and writes the table as Markdown (``revscoring/CATALOG.md``). Models are cached under
+``DIR`` by fingerprint, like the demo models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import httpx
+
+from inference_testing.embedded_wiki import EmbeddedWiki
+from inference_testing.harness import serving
+from revscoring_server.model_types import check_output, model_type
+from revscoring_server.scoring import WIKIBASE_REPOSITORIES
+from revscoring_tools.demo import catalog as demo_catalog
+from revscoring_tools.demo import training
+from revscoring_tools.demo.catalog import DemoModel
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+
+# -- the catalogue (issue #12) -------------------------------------------------------------
+
+_EDIT_WIKIS = (
+    "ar bs ca cs de en eswikibooks es eswikiquote et fa fi fr he hi hu it ja ko lv nl no pl "
+    "pt ro ru sq sr sv uk wikidata zh"
+).split()
+WIKIS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "articlequality": tuple("en eu fa frwikisource fr gl nl pt ru sv tr uk wikidata".split()),
+    "draftquality": ("en", "pt"),
+    "damaging": tuple(_EDIT_WIKIS),
+    "goodfaith": tuple(_EDIT_WIKIS),
+    "reverted": tuple("bn el enwiktionary gl hr id is ta translate vi".split()),
+    "articletopic": tuple("ar cs en eu hu hy ko sr uk vi wikidata".split()),
+    "drafttopic": tuple("ar cs en eu hu hy ko sr uk vi".split()),
+}
+"""The wikis of each model family as the issue lists them (110 pairs)."""
+
+_SISTER_PROJECTS = ("wikibooks", "wikiquote", "wikisource", "wiktionary")
+
+
+def dbname(wiki: str) -> str:
+    """The database name of a catalogue wiki: ``en`` -> ``enwiki``, ``eswikibooks`` ->
+    ``eswikibooks``, ``translate`` -> ``translatewiki``, ``wikidata`` -> ``wikidatawiki``."""
+    if wiki.endswith(_SISTER_PROJECTS):
+        return wiki
+    return wiki + "wiki"
+
+
+def liftwing_name(wiki: str, family: str) -> str:
+    """Lift Wing's InferenceService name: ``{wiki}wiki-{type}``, with Wikidata's article
+    quality and topic models called itemquality and itemtopic."""
+    kind = family
+    if wiki == "wikidata" and family in ("articlequality", "articletopic"):
+        kind = {"articlequality": "itemquality", "articletopic": "itemtopic"}[family]
+    return f"{wiki}wiki-{kind}"
+
+
+def feature_source(wiki: str, family: str) -> str:
+    """The production feature list of a pair, ``package.feature_lists.module.list``."""
+    db = dbname(wiki)
+    if family in ("damaging", "goodfaith", "reverted"):
+        return f"editquality.feature_lists.{db}.{family}"
+    if family == "articlequality":
+        name = {"frwikisource": "pagelevel", "wikidata": "item_quality"}.get(wiki, "wp10")
+        return f"articlequality.feature_lists.{db}.{name}"
+    if family == "draftquality":
+        return f"draftquality.feature_lists.{db}.draft_quality"
+    module = "drafttopic.feature_lists." + ("wikidata" if wiki == "wikidata" else db)
+    return f"{module}.{family}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One (wiki, model type) pair of the catalogue."""
+
+    wiki: str  # as the issue lists it: "en", "eswikibooks", "translate", "wikidata"
+    family: str  # "damaging" ... "articletopic", "drafttopic"
+    name: str  # Lift Wing's: "enwiki-damaging", "wikidatawiki-itemtopic"
+    source: str  # the production feature list
+
+    @property
+    def kind(self) -> str:
+        return self.name.rpartition("-")[2]
+
+
+CATALOG: tuple[Entry, ...] = tuple(
+    Entry(wiki, family, liftwing_name(wiki, family), feature_source(wiki, family))
+    for family, wikis in WIKIS_BY_TYPE.items()
+    for wiki in wikis
+)
+"""Every pair, in the issue's order."""
+
+# -- the models ------------------------------------------------------------------------------
+
+ESTIMATORS = 30
+
+
+def observations(base: DemoModel) -> int:
+    """Fewer observations than the demo models (edits 100, quality 60), except for the
+    topic models, which need every topic label in the training and test parts."""
+    if base.kind.multilabel:
+        return base.observations
+    return 100 if base.dataset.endswith("-edits") else 60
+
+
+def demo_for(entry: Entry) -> DemoModel:
+    """How to train ``entry``: the enwiki demo model of its type (dataset, labels, seed;
+    Wikidata's edit types: edits of items), with the entry's wiki, its production feature
+    list, fewer observations and 30 trees."""
+    base = demo_catalog.demo_model(
+        "wikidatawiki-" + entry.kind if entry.kind.startswith("item") else "enwiki-" + entry.kind
+    )
+    wiki = entry.name.rpartition("-")[0]
+    if wiki in WIKIBASE_REPOSITORIES and base.dataset == "enwiki-edits":
+        base = dataclasses.replace(base, dataset="wikidatawiki-edits")  # edits of items
+    return dataclasses.replace(
+        base,
+        wiki=wiki,
+        kind=model_type(entry.kind),
+        feature_source=entry.source,
+        observations=observations(base),
+        estimator_params=MappingProxyType({**base.estimator_params, "n_estimators": ESTIMATORS}),
+    )
+
+
+def fingerprint() -> str:
+    """The demo tool's fingerprint plus this module's source."""
+    digest = hashlib.sha256(training.fingerprint().encode())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Trained:
+    entry: Entry
+    path: Path | None
+    seconds: float
+    error: str = ""
+
+
+def train_all(out_dir: Path, entries: Iterable[Entry]) -> list[Trained]:
+    """Train (or reuse) a model for each entry; a failure is recorded, not raised."""
+    stamp = fingerprint()
+    corpus = training.Corpus()
+    results = []
+    for entry in entries:
+        start = time.perf_counter()
+        model_dir = out_dir / entry.name
+        try:
+            demo = demo_for(entry)
+            training.write_vectors(out_dir / training.VECTORS_DIR, [demo])
+            if not training.is_current(model_dir, stamp):
+                training.train_and_write(demo, corpus, out_dir, stamp)
+            results.append(Trained(entry, model_dir / training.MODEL_FILE, _since(start)))
+        except Exception as error:  # reported in the table
+            message = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+            results.append(Trained(entry, None, _since(start), f"cannot train: {message}"))
+    return results
+
+
+def _since(start: float) -> float:
+    return time.perf_counter() - start
+
+
+# -- serving -------------------------------------------------------------------------------
+
+_LOADED = re.compile(r"loaded (\S+) from \S+ in ([0-9.]+) s; dictionaries: (.*)$", re.M)
+
+
+def revision_role(entry: Entry) -> str:
+    """Which revision of the embedded wiki (its seed's ``revisions`` role) to score."""
+    if entry.kind.startswith("item") or entry.wiki == "wikidata":
+        return "item"
+    if entry.family in ("draftquality", "drafttopic"):
+        return "page_creation"
+    return {"de": "de_article", "nl": "nl_article"}.get(entry.wiki, "good_edit")
+
+
+@dataclass
+class Result:
+    entry: Entry
+    ok: bool
+    load_seconds: float | None = None
+    start_seconds: float | None = None
+    rss_mib: float | None = None
+    dictionaries: str = ""
+    rev_id: int | None = None
+    score: str = ""
+    error: str = ""
+
+
+def _rss_mib(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _short_score(kind: str, score: dict[str, Any]) -> str:
+    prediction = score["prediction"]
+    probability = score["probability"]
+    if isinstance(prediction, list):
+        top = sorted(probability.items(), key=lambda kv: -kv[1])[:2]
+        shown = ", ".join(f"{label} {p:.2f}" for label, p in top)
+        return f"{len(prediction)} topics; top: {shown}"
+    key = str(prediction).lower() if isinstance(prediction, bool) else str(prediction)
+    return f"{key} ({probability[key]:.2f})"
+
+
+def serve_and_score(
+    trained: Trained, out_dir: Path, wiki_url: str, seed: dict[str, Any], nltk_data: str | None
+) -> Result:
+    """Serve the trained model with the real entry point under its Lift Wing name and
+    score one revision of the embedded wiki."""
+    entry = trained.entry
+    if trained.path is None:
+        return Result(entry, False, error=trained.error)
+    rev_id = int(seed["revisions"][revision_role(entry)])
+    settings: dict[str, Any] = {
+        "inference_name": entry.name,
+        "model_path": trained.path,
+        "word2vec_dir": out_dir / training.VECTORS_DIR,
+        "wiki_url": wiki_url,
+        "http_retries": 0,
+    }
+    if nltk_data:
+        settings["nltk_data"] = nltk_data
+    start = time.perf_counter()
+    log = ""
+    try:
+        with serving(
+            "revscoring_server",
+            SERVICE_DIR,
+            ready_path=f"/v1/models/{entry.name}",
+            timeout=180,
+            **settings,
+        ) as server:
+            started = _since(start)
+            response = httpx.post(
+                f"{server.url}/v1/models/{entry.name}:predict", json={"rev_id": rev_id}, timeout=120
+            )
+            rss = _rss_mib(server.process.pid)
+            log = server.output()
+    except AssertionError as error:  # did not start: its one-line reason
+        reason = str(error).split(": ", 1)[-1].strip().splitlines()
+        first = next((line for line in reason if "error" in line), reason[0] if reason else "")
+        return Result(entry, False, rev_id=rev_id, error=f"not served: {first[:400]}")
+    loaded = _LOADED.search(log)
+    result = Result(
+        entry,
+        False,
+        load_seconds=float(loaded.group(2)) if loaded else None,
+        start_seconds=started,
+        rss_mib=rss,
+        dictionaries=loaded.group(3).strip() if loaded else "?",
+        rev_id=rev_id,
+    )
+    if response.status_code != 200:
+        body = response.json().get("error", {}) if response.content else {}
+        result.error = (
+            f"HTTP {response.status_code} {body.get('type', '')}: {body.get('message', '')}"
+        )[:400]
+        return result
+    body = response.json()
+    try:  # ORES shape: {wiki: {"scores": {rev_id: {kind: {"score": ...}}}}}, one wiki
+        (answer,) = body.values()
+        score = answer["scores"][str(rev_id)][entry.kind]["score"]
+        check_output(model_type(entry.kind), score)
+    except (ValueError, KeyError, TypeError) as error:
+        result.error = f"unexpected answer ({type(error).__name__}: {error}): {body}"[:400]
+        return result
+    result.ok = True
+    result.score = _short_score(entry.kind, score)
+    return result
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(results: Sequence[Result], seconds: float, command: str, jobs: int = 1) -> str:
+    """``CATALOG.md``."""
+    served = sum(r.ok for r in results)
+    lines = [
+        "# Lift Wing revscoring catalogue check",
+        "",
+        f"Written by `{command}` ({served} of {len(results)} pairs served and scored, "
+        f"{seconds / 60:.1f} min). For each (wiki, model type) pair Lift Wing serves: a small "
+        "model trained by the demo tool on that wiki's production feature list, served by "
+        "`python -m revscoring_server` under its Lift Wing name (one process per model, "
+        f"{jobs} at a time), "
+        "scoring one revision of the embedded MediaWiki (English text unless the wiki is de, "
+        "nl or Wikidata). Load: the server's own time to load the model file (including "
+        "importing the feature list, dictionaries and word vectors); RSS: the whole server "
+        "process after the score. Scores are of demo models, not production ones. See "
+        "`revscoring_tools/liftwing_catalog.py`.",
+        "",
+        "| name | feature list | dictionaries (provider) | load s | RSS MiB | rev | score |",
+        "| --- | --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for r in results:
+        load = f"{r.load_seconds:.2f}" if r.load_seconds is not None else "-"
+        rss = f"{r.rss_mib:.0f}" if r.rss_mib is not None else "-"
+        rev = str(r.rev_id) if r.rev_id is not None else "-"
+        outcome = r.score if r.ok else f"**FAILED**: {r.error}"
+        lines.append(
+            f"| `{r.entry.name}` | `{r.entry.source}` | {_cell(r.dictionaries or '-')} | "
+            f"{load} | {rss} | {rev} | {_cell(outcome)} |"
+        )
+    failed = [r for r in results if not r.ok]
+    if failed:
+        lines += ["", f"{len(failed)} pairs not served here; the reasons are in the table."]
+    return "\n".join(lines) + "\n"
+
+
+# -- command line --------------------------------------------------------------------------
+
+
+def select(only: Sequence[str] | None) -> list[Entry]:
+    if not only:
+        return list(CATALOG)
+    by_name = {entry.name: entry for entry in CATALOG}
+    unknown = [name for name in only if name not in by_name]
+    if unknown:
+        raise SystemExit(f"unknown catalogue name(s): {', '.join(unknown)}")
+    return [by_name[name] for name in only]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m revscoring_tools.liftwing_catalog", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--out", required=True, type=Path, help="directory for the models")
+    parser.add_argument("--only", help="comma-separated Lift Wing names (default: all 110)")
+    parser.add_argument("--markdown", type=Path, help="write the table here (CATALOG.md)")
+    parser.add_argument("--nltk-data", help="NLTK_DATA for the servers")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="servers checked at a time (default: 2)"
+    )
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    entries = select([n.strip() for n in args.only.split(",")] if args.only else None)
+    trained = train_all(args.out, entries)
+    print(f"trained {sum(t.path is not None for t in trained)}/{len(trained)} models "
+          f"in {_since(start):.0f}s", flush=True)  # fmt: skip
+    nltk_data = args.nltk_data or os.environ.get("NLTK_DATA")
+    with tempfile.TemporaryDirectory(prefix="catalog-wiki-") as scratch:
+        wiki = EmbeddedWiki.launch(Path(scratch) / "wiki")
+        try:
+
+            def check(item: Trained) -> Result:
+                result = serve_and_score(item, args.out, wiki.base_url, wiki.seed, nltk_data)
+                status = result.score if result.ok else "FAILED " + result.error
+                print(f"{item.entry.name:32} {status}", flush=True)
+                return result
+
+            # one server process per model, --jobs of them at a time (each its own port)
+            with ThreadPoolExecutor(args.jobs) as executor:
+                results = list(executor.map(check, trained))
+        finally:
+            wiki.stop()
+    seconds = _since(start)
+    if args.markdown:
+        command = "make catalog" if not args.only else "python -m revscoring_tools.liftwing_catalog"
+        args.markdown.write_text(markdown(results, seconds, command, args.jobs))
+    print(f"{sum(r.ok for r in results)}/{len(results)} served and scored in {seconds:.0f}s")
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
