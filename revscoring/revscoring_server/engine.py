@@ -22,6 +22,7 @@ from inference_common.pool import ProcessPool
 from . import scoring
 from .fetch import fetch_revision_docs, union_needs
 from .revision_docs import RevisionDocs
+from .fast_features import TextReuse
 from .scoring import ServedModel
 from .settings import RevscoringSettings
 
@@ -62,13 +63,16 @@ class ScoringEngine:
         self.flight = SingleFlight()
         self._started = False  # lifecycle of the shared engine, not request state
         self._closed = False
+        # text-derived values of recent revisions (a cache, like the score cache)
+        reuse_bytes = settings.fast_features_reuse_bytes if settings.fast_features else 0
+        self.reuse = TextReuse(reuse_bytes) if reuse_bytes > 0 else None
         self.pool: ProcessPool | None = None
         if settings.process_pool_workers > 0:
             paths = {name: str(model.path) for name, model in self.models.items()}
             self.pool = ProcessPool(
                 settings.process_pool_workers,
                 initializer=scoring.init_worker,
-                initargs=(paths,),
+                initargs=(paths, settings.fast_features, reuse_bytes),
             )
 
     def wikis(self) -> dict[str, list[ServedModel]]:
@@ -175,7 +179,9 @@ class ScoringEngine:
         if self.pool is not None and scoring.text_size(docs) >= self.settings.pool_min_bytes:
             scored = await self.pool.run(scoring.score_in_worker, names, docs, features)
         else:
-            scored = await asyncio.to_thread(scoring.score_revision, scorable, docs, features)
+            scored = await asyncio.to_thread(
+                scoring.score_revision, scorable, docs, features, self.reuse
+            )
         for model in scorable:
             results[model.kind.name] = scored[model.name]
         return results

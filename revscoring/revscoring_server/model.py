@@ -98,7 +98,10 @@ def model_files(settings: RevscoringSettings) -> dict[str, Path]:
 
 def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
     """Load every model, and one engine and EventGate client that they share."""
-    served = {name: load_served_model(name, path) for name, path in model_files(settings).items()}
+    served = {
+        name: load_served_model(name, path, fast_features=settings.fast_features)
+        for name, path in model_files(settings).items()
+    }
     engine = ScoringEngine(settings, served)
     eventgate = EventGateClient.from_settings(settings)
     stream = settings.eventgate_stream or DEFAULT_STREAM

@@ -1,0 +1,247 @@
+"""The equivalent implementations: what each replaces, and why the values are equal.
+
+Every substitution matches a dependent of a loaded model's graph by its *implementation*
+(the function or class revscoring, or a pickle of it, built it with), never by name, and
+returns a same-named copy whose ``process`` computes the same value faster. The copies go
+into the model's solve context (revscoring replaces a dependent found in the context), so
+nothing global changes: revscoring itself, and any model loaded with ``FAST_FEATURES=false``,
+still run the stock code.
+
+=========================  ==================================================================
+substitution               replaces / why equal
+=========================  ==================================================================
+``dictionary_split``       ``languages.features.dictionary.datasources.dict_splitter``: the
+                           same loop over the words, with the dictionary check memoised
+                           (:mod:`.memo`). A dictionary check is a pure function of the word
+                           (the dictionaries are read-only), so the memo answers what the
+                           check answered for the same ``str(word)``.
+``dictionary_filter``      ``datasources.meta.filters.filter`` whose ``include`` is a
+                           dictionary check (``dict_words_added`` ..., and old models'
+                           ``enchant.Dict.check``): the same filter with the memoised check.
+``stem_map``               ``datasources.meta.mappers.map`` whose ``apply`` is an NLTK
+                           stemmer's ``stem``: memoised; stemming is a pure function of the
+                           word (the stemmer holds only constant tables).
+``uppercase_filter``       ``filters.filter`` with ``tokenized.is_uppercase_word`` (a Python
+                           sum over every char of every word): :func:`is_uppercase_word`. For
+                           ASCII words ``c.lower() != c`` holds exactly for ``A-Z``, which is
+                           ``isalpha() and isupper()`` (C speed); other words test the same
+                           per-char condition, stopping at the first char that fails (``all``
+                           instead of counting every char).
+``longest_repeated_char``  ``features.wikitext.features.chars._process_longest_repeated_char``
+                           (``itertools.groupby`` over every char of the lowered text):
+                           :func:`longest_repeated_char`, the longest match of the compiled
+                           regex ``(.)\\1+`` (DOTALL) over the same lowered text, 1 when no
+                           char repeats. A backreference compares code points, as groupby's
+                           ``==`` does, so the runs are the same runs.
+``longest_repeated_char_added``  the same for ``_process_longest_repeated_char_added`` (max
+                           over the added segments; an all-empty list raises the same
+                           ``ValueError`` as stock ``max()``).
+=========================  ==================================================================
+
+Cross-request reuse of a parent's text-derived values is in :mod:`.reuse`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from revscoring.datasources.meta import filters, mappers
+from revscoring.dependencies import Dependent
+from revscoring.features.wikitext.datasources import tokenized
+from revscoring.features.wikitext.features import chars
+from revscoring.languages.features.dictionary.datasources import dict_splitter
+from revscoring.languages.features.dictionary.util import MultiDictChecker
+
+from .memo import memoised
+
+# -- the fast functions --------------------------------------------------------------------
+
+_RUN = re.compile(r"(.)\1+", re.DOTALL)
+
+
+def _longest_run(lowered: str) -> int:
+    """The longest run of one char in a non-empty string."""
+    return max((match.end() - match.start() for match in _RUN.finditer(lowered)), default=1)
+
+
+def longest_repeated_char(text: str | None) -> int:
+    if len(text or "") > 0:
+        return _longest_run(text.lower())  # type: ignore[union-attr]
+    return 1
+
+
+def longest_repeated_char_added(segments: list[str]) -> int:
+    if len(segments) > 0:
+        runs = [_longest_run(lowered) for lowered in (s.lower() for s in segments) if lowered]
+        return max(runs)  # no non-empty segment: the same ValueError as stock max()
+    return 1
+
+
+def is_uppercase_word(word: str) -> bool:
+    if len(word) <= 1:
+        return False
+    if word.isascii():
+        return word.isalpha() and word.isupper()
+    return all(c.lower() != c for c in word)
+
+
+def split_by_dictionary(check: Callable[[str], Any], words: Iterable[Any]) -> tuple[list, list]:
+    dict_words: list[Any] = []
+    non_dict_words: list[Any] = []
+    for word in words:
+        if check(str(word)):
+            dict_words.append(word)
+        else:
+            non_dict_words.append(word)
+    return dict_words, non_dict_words
+
+
+def filter_items(include: Callable[[Any], Any], inverse: bool, items: Iterable[Any]) -> list:
+    if not inverse:
+        return [item for item in items if include(item)]
+    return [item for item in items if not include(item)]
+
+
+def map_items(apply: Callable[[Any], Any], items: Iterable[Any]) -> list:
+    return [apply(item) for item in items]
+
+
+# -- matching the stock implementations ------------------------------------------------------
+
+
+def _function(process: Any) -> Any:
+    """The plain function behind a bound method (or the callable itself)."""
+    return getattr(process, "__func__", process)
+
+
+def _is_stock(dependent: Any, cls: type) -> bool:
+    """Whether ``dependent`` is exactly a ``cls`` running ``cls.process`` on itself."""
+    process = getattr(dependent, "process", None)
+    return (
+        type(dependent) is cls
+        and getattr(process, "__self__", None) is dependent
+        and _function(process) is cls.process
+    )
+
+
+def _is_dictionary_check(function: Any, known: frozenset) -> bool:
+    """A spell check: one a dict_splitter of the graph uses, an enchant ``Dict.check`` (old
+    models pickled the Dict itself), a ``MultiDictChecker.check``, or a language module's
+    ``*dictionary_check`` function."""
+    import enchant
+
+    if _hashable(function) and function in known:
+        return True
+    owner = getattr(function, "__self__", None)
+    if isinstance(owner, enchant.Dict) and _function(function) is enchant.Dict.check:
+        return True
+    if isinstance(owner, MultiDictChecker) and _function(function) is MultiDictChecker.check:
+        return True
+    module = getattr(function, "__module__", "") or ""
+    name = getattr(function, "__name__", "") or ""
+    return module.startswith("revscoring.languages.") and name.endswith("dictionary_check")
+
+
+def _is_stemmer(function: Any) -> bool:
+    try:
+        from nltk.stem.api import StemmerI
+    except ImportError:  # pragma: no cover - nltk is a revscoring requirement
+        return False
+    owner = getattr(function, "__self__", None)
+    return isinstance(owner, StemmerI) and getattr(function, "__name__", "") == "stem"
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _with_process(dependent: Dependent, process: Callable[..., Any]) -> Dependent:
+    """A same-named copy of ``dependent`` (same dependencies, same return type) computing
+    with ``process``."""
+    replacement = copy.copy(dependent)
+    replacement.process = process
+    return replacement
+
+
+@dataclass(frozen=True)
+class Substitution:
+    name: str
+    build: Callable[[Any, frozenset], Callable[..., Any] | None]
+
+
+def _dictionary_split(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    if _is_stock(dependent, dict_splitter) and _hashable(dependent.dictionary_check):
+        return partial(split_by_dictionary, memoised(dependent.dictionary_check))
+    return None
+
+
+def _dictionary_filter(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    if _is_stock(dependent, filters.filter) and _is_dictionary_check(dependent.include, checks):
+        if _hashable(dependent.include):
+            return partial(filter_items, memoised(dependent.include), dependent.inverse)
+    return None
+
+
+def _stem_map(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    if _is_stock(dependent, mappers.map) and _is_stemmer(dependent.apply):
+        if _hashable(dependent.apply):
+            return partial(map_items, memoised(dependent.apply))
+    return None
+
+
+def _uppercase_filter(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    if _is_stock(dependent, filters.filter) and dependent.include is tokenized.is_uppercase_word:
+        return partial(filter_items, is_uppercase_word, dependent.inverse)
+    return None
+
+
+def _longest_repeated(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    process = getattr(dependent, "process", None)
+    if process is chars._process_longest_repeated_char:
+        return longest_repeated_char
+    if process is chars._process_longest_repeated_char_added:
+        return longest_repeated_char_added
+    return None
+
+
+SUBSTITUTIONS: tuple[Substitution, ...] = (
+    Substitution("dictionary_split", _dictionary_split),
+    Substitution("dictionary_filter", _dictionary_filter),
+    Substitution("stem_map", _stem_map),
+    Substitution("uppercase_filter", _uppercase_filter),
+    Substitution("longest_repeated_char", _longest_repeated),
+)
+
+
+def fast_context(
+    graph: Iterable[Dependent], context: Mapping[Dependent, Dependent]
+) -> tuple[dict[Dependent, Dependent], dict[str, int]]:
+    """Replacements for the dependents of ``graph`` that have a fast equivalent, applied on
+    top of ``context`` (a dependent the legacy loader already replaced is matched as
+    replaced), and how many dependents each substitution replaced."""
+    graph = list(graph)
+    resolved = [(dependent, context.get(dependent, dependent)) for dependent in graph]
+    checks = frozenset(
+        target.dictionary_check
+        for _, target in resolved
+        if type(target) is dict_splitter and _hashable(target.dictionary_check)
+    )
+    replacements: dict[Dependent, Dependent] = {}
+    counts: dict[str, int] = {}
+    for dependent, target in resolved:
+        for substitution in SUBSTITUTIONS:
+            process = substitution.build(target, checks)
+            if process is not None:
+                replacements[dependent] = _with_process(target, process)
+                counts[substitution.name] = counts.get(substitution.name, 0) + 1
+                break
+    return replacements, counts
