@@ -146,12 +146,20 @@ def text_pairs(
         if dependent in parent_side or dependent.name == PARENT_TEXT:
             continue
         frontier.update(d for d in _dependencies(dependent, context) if d in parent_side)
-    pairs = []
-    for parent in sorted(frontier, key=lambda d: d.name):
+    pairs: dict[Dependent, tuple[Dependent, Dependent, str]] = {}
+    pending = sorted(frontier, key=str)
+    seen = set(pending)
+    while pending:
+        parent = pending.pop()
         current = current_side.get(_counterpart(parent))
         if current is not None and _analogous(parent, current, context):
-            pairs.append((parent, current, str(current)))
-    return tuple(pairs)
+            pairs[parent] = (parent, current, str(current))
+        else:  # no analogue computed on the current side: reuse what it is computed from
+            for dependency in _dependencies(parent, context):
+                if dependency in parent_side and dependency not in seen:
+                    seen.add(dependency)
+                    pending.append(dependency)
+    return tuple(sorted(pairs.values(), key=lambda pair: pair[2]))
 
 
 def _expand(features: Iterable[Dependent], context: Mapping) -> list[Dependent]:

@@ -45,11 +45,14 @@ from __future__ import annotations
 
 import copy
 import re
+from types import MethodType
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from deltas import wikitext_split
+from deltas.tokenizers import RegexTokenizer, Token
 from revscoring.datasources.meta import filters, mappers
 from revscoring.dependencies import Dependent
 from revscoring.features.wikitext.datasources import tokenized
@@ -111,6 +114,46 @@ def map_items(apply: Callable[[Any], Any], items: Iterable[Any]) -> list:
     return [apply(item) for item in items]
 
 
+def map_builtin(apply: Callable[[Any], Any], items: Iterable[Any]) -> list:
+    return list(map(apply, items))
+
+
+def lower_case_items(items: Iterable[str]) -> list:
+    return [item.replace("\u0130", "i").lower() for item in items]
+
+
+def filter_token_types(types: frozenset, inverse: bool, tokens: Iterable[Any]) -> list:
+    if not inverse:
+        return [token for token in tokens if token.type in types]
+    return [token for token in tokens if token.type not in types]
+
+
+def tokenize(regex: re.Pattern, text: str) -> list[Token]:
+    """deltas ``RegexTokenizer.tokenize``: one Token per match, typed by the matching
+    group, and (as deltas does) one Token object per distinct string, typed by its first
+    occurrence."""
+    tokens: dict[str, Token] = {}
+    result = []
+    append = result.append
+    get = tokens.get
+    for match in regex.finditer(text):
+        value = match.group(0)
+        token = get(value)
+        if token is None:
+            token = Token(value, type=match.lastgroup)
+            tokens[value] = token
+        append(token)
+    return result
+
+
+def wikitext_tokens(text: str | None) -> list[Token]:
+    return tokenize(wikitext_split.regex, text or "")
+
+
+def era_tokens(regex: re.Pattern, text: str | None) -> list[Token]:
+    return tokenize(regex, text or "")
+
+
 # -- matching the stock implementations ------------------------------------------------------
 
 
@@ -124,6 +167,7 @@ def _is_stock(dependent: Any, cls: type) -> bool:
     process = getattr(dependent, "process", None)
     return (
         type(dependent) is cls
+        and isinstance(process, MethodType)
         and getattr(process, "__self__", None) is dependent
         and _function(process) is cls.process
     )
@@ -200,7 +244,52 @@ def _stem_map(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
 
 def _uppercase_filter(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
     if _is_stock(dependent, filters.filter) and dependent.include is tokenized.is_uppercase_word:
-        return partial(filter_items, is_uppercase_word, dependent.inverse)
+        return partial(filter_items, memoised(is_uppercase_word), dependent.inverse)
+    return None
+
+
+def _token_type_filter(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    include = getattr(dependent, "include", None)
+    if (
+        _is_stock(dependent, filters.filter)
+        and isinstance(include, MethodType)
+        and include.__func__ is tokenized.TokenIsInTypes.filter
+        and type(include.__self__) is tokenized.TokenIsInTypes
+    ):
+        return partial(filter_token_types, frozenset(include.__self__.types), dependent.inverse)
+    return None
+
+
+def _lower_case(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    apply = getattr(dependent, "apply", None)
+    if (
+        _is_stock(dependent, mappers.lower_case)
+        and isinstance(apply, MethodType)
+        and apply.__func__ is mappers.lower_case.lower
+    ):
+        return lower_case_items
+    return None
+
+
+def _builtin_map(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    if _is_stock(dependent, mappers.map) and getattr(dependent, "apply", None) in (len, str):
+        return partial(map_builtin, dependent.apply)
+    return None
+
+
+def _tokenized(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    process = getattr(dependent, "process", None)
+    if process is tokenized._process_tokens and type(wikitext_split) is RegexTokenizer:
+        return wikitext_tokens
+    if (  # compat's tokenizer of an older deltas: partial(compat._tokenize, RegexTokenizer)
+        isinstance(process, partial)
+        and getattr(process.func, "__name__", "") == "_tokenize"
+        and getattr(process.func, "__module__", "").endswith(".compat")
+        and len(process.args) == 1
+        and not process.keywords
+        and type(process.args[0]) is RegexTokenizer
+    ):
+        return partial(era_tokens, process.args[0].regex)
     return None
 
 
@@ -219,6 +308,10 @@ SUBSTITUTIONS: tuple[Substitution, ...] = (
     Substitution("stem_map", _stem_map),
     Substitution("uppercase_filter", _uppercase_filter),
     Substitution("longest_repeated_char", _longest_repeated),
+    Substitution("token_type_filter", _token_type_filter),
+    Substitution("lower_case", _lower_case),
+    Substitution("builtin_map", _builtin_map),
+    Substitution("tokenize", _tokenized),
 )
 
 
