@@ -168,9 +168,7 @@ _WORKER_MODELS: dict[str, ServedModel] = {}
 _WORKER_REUSE: list[TextReuse] = []  # this worker's store of text-derived values, if any
 
 
-def init_worker(
-    paths: Mapping[str, str], fast_features: bool = True, reuse_bytes: int = 0
-) -> None:
+def init_worker(paths: Mapping[str, str], fast_features: bool = True, reuse_bytes: int = 0) -> None:
     """Load every served model once in this worker process (with the fast features, and a
     store of ``reuse_bytes`` for text-derived values, unless turned off)."""
     for name, path in paths.items():

@@ -197,7 +197,9 @@ def approximate_size(value: Any, depth: int = 3) -> int:
 
 
 def text_digest(text: str | None) -> str:
-    return hashlib.blake2b((text or "").encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return hashlib.blake2b(
+        (text or "").encode("utf-8", "surrogatepass"), digest_size=16
+    ).hexdigest()
 
 
 class TextReuse:
