@@ -57,7 +57,8 @@ import pickle
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import partial
 from types import MappingProxyType
 from typing import Any
@@ -139,7 +140,7 @@ class LoadedModel:
     drift_context: Context
     context: Context
     # what FAST_FEATURES substituted ({substitution: dependents replaced}; empty when off)
-    fast_substitutions: Mapping[str, int] = field(default_factory=dict)
+    fast_substitutions: Mapping[str, int] = dataclass_field(default_factory=dict)
     # (parent-side, current-side, key) text-derived dependents whose values can be reused
     text_pairs: tuple[tuple[Dependent, Dependent, str], ...] = ()
     # a digest of context_key(): kept text-derived values are valid for equal digests only
