@@ -13,7 +13,8 @@ the measured revisions (with a store of kept values that is then dropped):
 * ``random``: the edits in a seeded random order; ``stream``: in time order (each page's
   edits in order, pages interleaved as their edits happened);
 * ``stock``: ``FAST_FEATURES=false``; ``fast``: the fast implementations plus the
-  cross-request store of text-derived values (default size);
+  cross-request store of text-derived values (default size); ``fast-no-reuse`` (random
+  order only): the fast implementations alone, every text extracted in full;
 * ``batch``: the ORES batch shape, ``damaging|goodfaith`` for 50 revisions (random).
 
 English dictionaries must be hunspell, as in production: unless ``ENCHANT_CONFIG_DIR`` is
@@ -55,7 +56,8 @@ def child(args: argparse.Namespace) -> None:
     provider = enchant.Dict("en_US").provider.name
     if provider != "hunspell":
         raise SystemExit(f"en_US opens with {provider}, not hunspell: set ENCHANT_CONFIG_DIR")
-    fast = args.mode == "fast"
+    fast = args.mode != "stock"
+    keep = args.mode == "fast"
     models = []
     for spec in args.model:
         name, _, path = spec.partition("=")
@@ -73,8 +75,8 @@ def child(args: argparse.Namespace) -> None:
     # warm-up (imports, dictionaries, memo of common words) on the last revisions, then a
     # fresh store: the measured run keeps only what it scored itself
     for rev_id in rev_ids[-3:]:
-        score_revision(models, docs[rev_id], False, TextReuse(reuse_bytes) if fast else None)
-    reuse = TextReuse(reuse_bytes) if fast else None
+        score_revision(models, docs[rev_id], False, TextReuse(reuse_bytes) if keep else None)
+    reuse = TextReuse(reuse_bytes) if keep else None
     started = time.process_time()
     for rev_id in rev_ids:
         result = score_revision(models, docs[rev_id], False, reuse)
@@ -119,7 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", action="append", help="NAME=PATH (default: demo models)")
     parser.add_argument("--corpus", type=Path)
-    parser.add_argument("--mode", choices=["stock", "fast"])
+    parser.add_argument("--mode", choices=["stock", "fast", "fast-no-reuse"])
     parser.add_argument("--order", choices=["random", "stream"], default="random")
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
@@ -156,17 +158,21 @@ def main() -> None:
     for scenario, models, limit in scenarios:
         order = "stream" if scenario == "stream" else "random"
         pair = {}
-        for mode in ("stock", "fast"):
+        modes = ("stock", "fast-no-reuse", "fast") if scenario == "random" else ("stock", "fast")
+        for mode in modes:
             pair[mode] = run_child(
                 base, env, model=models, mode=mode, order=order, limit=limit, seed=args.seed
             )
             print(
-                f"{scenario:6} {mode:5} {pair[mode]['cpu_ms_per_edit']:7.1f} ms CPU per edit "
+                f"{scenario:6} {mode:13} {pair[mode]['cpu_ms_per_edit']:7.1f} ms CPU per edit "
                 f"({pair[mode]['edits']} edits, en_US: {pair[mode]['provider_en_US']})",
                 flush=True,
             )
         ratio = pair["fast"]["cpu_s"] / pair["stock"]["cpu_s"]
         print(f"{scenario:6} fast/stock = {ratio:.3f}", flush=True)
+        if "fast-no-reuse" in pair:
+            alone = pair["fast-no-reuse"]["cpu_s"] / pair["stock"]["cpu_s"]
+            print(f"{scenario:6} fast-no-reuse/stock = {alone:.3f}", flush=True)
         results.append({"scenario": scenario, "ratio": ratio, **pair})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
