@@ -22,7 +22,16 @@ from typing import Sequence
 
 import psutil
 
-_PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "TZ")
+_PASSED_ENV = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "SSL_CERT_FILE",
+    "TZ",
+    "ENCHANT_CONFIG_DIR",  # which provider opens a dictionary (hunspell in production)
+)
 
 
 def free_port() -> int:
