@@ -22,11 +22,26 @@ substitution               replaces / why equal
                            stemmer's ``stem``: memoised; stemming is a pure function of the
                            word (the stemmer holds only constant tables).
 ``uppercase_filter``       ``filters.filter`` with ``tokenized.is_uppercase_word`` (a Python
-                           sum over every char of every word): :func:`is_uppercase_word`. For
-                           ASCII words ``c.lower() != c`` holds exactly for ``A-Z``, which is
-                           ``isalpha() and isupper()`` (C speed); other words test the same
-                           per-char condition, stopping at the first char that fails (``all``
-                           instead of counting every char).
+                           sum over every char of every word): :func:`is_uppercase_word`,
+                           memoised per word. For ASCII words ``c.lower() != c`` holds
+                           exactly for ``A-Z``, which is ``isalpha() and isupper()`` (C
+                           speed); other words test the same per-char condition, stopping at
+                           the first char that fails (``all`` instead of counting).
+``token_type_filter``      ``filters.filter`` with a ``TokenIsInTypes(types).filter`` (a method
+                           call per token): the same ``token.type in types`` test inline in
+                           one list comprehension (the type set is constant).
+``lower_case``             ``mappers.lower_case`` (a method call per word): the same
+                           ``s.replace("\u0130", "i").lower()`` inline.
+``builtin_map``            ``mappers.map`` of ``len`` or ``str``: ``list(map(f, items))``.
+``tokenize``               ``tokenized._process_tokens`` (deltas ``wikitext_split``, via a
+                           generator and ``enumerate``), and compat's tokenizers of older
+                           deltas: :func:`tokenize`, the same regex ``finditer`` in one loop,
+                           keeping deltas' one-Token-per-distinct-string (typed by its first
+                           occurrence) behaviour.
+``regex_lookahead``        ``datasources.meta.extractors.regex.process`` (badwords,
+                           informals): the same matches from a compiled regex with a
+                           first-character lookahead (:func:`first_char_lookahead`, which says
+                           why the matches are the same).
 ``longest_repeated_char``  ``features.wikitext.features.chars._process_longest_repeated_char``
                            (``itertools.groupby`` over every char of the lowered text):
                            :func:`longest_repeated_char`, the longest match of the compiled
@@ -45,10 +60,10 @@ from __future__ import annotations
 
 import copy
 import re
-from types import MethodType
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from types import MethodType
 from typing import Any
 
 from deltas import wikitext_split
