@@ -425,3 +425,67 @@ def test_memo_is_shared_and_bounded() -> None:
     assert memoised(check) is memo
     assert [memo(w) for w in ["ab", "ab", "b", "c", "ab"]] == [True, True, False, False, True]
     assert calls == ["ab", "b", "c", "ab"]  # bounded: "ab" was dropped for "c"
+
+
+# -- revscoring's feature library beyond the served models -------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _library() -> tuple[list[Any], dict[Any, Any]]:
+    """Every English and wikitext feature computed from the texts alone (dictionary,
+    stems, badwords, informals, stopwords, wikitext: the revision, parent and diff sets), and
+    the fast context for them; it uses substitutions no served model needs yet
+    (``dictionary_filter``, ``stem_map``)."""
+    from revscoring.dependencies import expand
+    from revscoring.features import wikitext
+    from revscoring.languages import english
+
+    roots = {"revision.text", "revision.parent.text"}
+    features = []
+    for feature_set in (
+        english.dictionary.revision,
+        english.stemmed.revision,
+        english.badwords.revision,
+        english.informals.revision,
+        english.stopwords.revision,
+        wikitext.revision,
+    ):
+        for feature in _features_of(feature_set):
+            leaves = {d.name for d in expand([feature]) if not getattr(d, "dependencies", None)}
+            if leaves <= roots:
+                features.append(feature)
+    context, counts = substitutions.fast_context(expand(features), {})
+    assert {"dictionary_filter", "stem_map", "dictionary_split", "regex_lookahead"} <= set(counts)
+    return features, context
+
+
+def _features_of(feature_set: Any) -> list[Any]:
+    """The features of a revision feature set and of its ``parent`` and ``diff`` sets
+    (iterating a set recurses through their cross references)."""
+    from revscoring import Feature
+
+    found = []
+    for part in (
+        feature_set,
+        getattr(feature_set, "parent", None),
+        getattr(feature_set, "diff", None),
+    ):
+        if part is not None:
+            found += [value for value in vars(part).values() if isinstance(value, Feature)]
+    return found
+
+
+@settings(max_examples=30, deadline=None)
+@given(parent=WIKITEXT, added=WIKITEXT, cut=st.integers(0, 400))
+def test_library_features_equal_on_generated_wikitext(parent: str, added: str, cut: int) -> None:
+    from revscoring.datasources import revision_oriented as ro
+    from revscoring.dependencies import solve
+
+    features, context = _library()
+    position = min(cut, len(parent))
+    text = parent[:position] + added + parent[position:]
+    roots = {ro.revision.text: text, ro.revision.parent.text: parent}
+    stock = list(solve(features, cache=dict(roots)))
+    fast = list(solve(features, cache=dict(roots), context=dict(context)))
+    assert len(features) > 100
+    assert fast == stock
