@@ -37,9 +37,13 @@ help:
 system-packages: .cache/system-packages.stamp
 
 # One virtualenv per service image (their dependency sets conflict), plus one for tools.
+# Each installs the service's requirements.txt and the service itself, editable (its
+# pyproject.toml: the runtime package and the tools beside it; outlink's requirements.txt
+# installs its three packages).
 $(VENV)/%/.installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)/$*
-	cd $(dir $(REQ_$*)) && $(CURDIR)/$(VENV)/$*/bin/pip install $(PIP_FLAGS) -r requirements.txt
+	cd $(dir $(REQ_$*)) && $(CURDIR)/$(VENV)/$*/bin/pip install $(PIP_FLAGS) -r requirements.txt \
+	  $(if $(wildcard $(dir $(REQ_$*))pyproject.toml),-e .)
 	@touch $@
 $(VENV)/revscoring/.installed: revscoring/requirements.txt
 $(VENV)/outlink/.installed: outlink-topic-model/requirements.txt
@@ -57,8 +61,8 @@ $(CURDIR)/.cache/nltk_data:
 
 models: system-packages venvs $(NLTK_DATA)
 	cd revscoring && NLTK_DATA=$(NLTK_DATA) ../$(VENV)/revscoring/bin/python -m revscoring_server.demo --out ../models/revscoring
-	cd outlink-topic-model/model-server && ../../$(VENV)/outlink/bin/python -m outlink_predictor.train --out ../../models/outlink-topic-model
-	cd revert-risk && ../$(VENV)/revert-risk/bin/python -m revert_risk.train --out ../models/revertrisk-language-agnostic
+	cd outlink-topic-model/model-server && ../../$(VENV)/outlink/bin/python -m outlink_predictor_tools.train --out ../../models/outlink-topic-model
+	cd revert-risk && ../$(VENV)/revert-risk/bin/python -m revert_risk_tools.train --out ../models/revertrisk-language-agnostic
 
 demo: system-packages venvs models
 	@WIKI_PORT=$(WIKI_PORT) NLTK_DATA=$(NLTK_DATA) $(VENV)/revscoring/bin/python scripts/demo.py start

@@ -17,9 +17,9 @@ the measured revisions (with a store of kept values that is then dropped):
   order only): the fast implementations alone, every text extracted in full;
 * ``batch``: the ORES batch shape, ``damaging|goodfaith`` for 50 revisions (random).
 
-English dictionaries must be hunspell, as in production: unless ``ENCHANT_CONFIG_DIR`` is
-set, an ordering file pinning hunspell is made for the children, and every child checks
-``enchant.Dict("en_US").provider.name == "hunspell"`` and reports it.
+English dictionaries must be hunspell, as in production: importing ``revscoring_server`` puts
+the service's Enchant configuration in force (:mod:`revscoring_server.spelling`), and every
+child checks ``enchant.Dict("en_US").provider.name == "hunspell"`` and reports it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -40,10 +39,10 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "revscoring"))
 
 DEMO_DIR = REPO / "revscoring" / ".cache" / "demo-models"
-ORDERING = "en_US:hunspell\nen_GB:hunspell\nen_AU:hunspell\nen:hunspell\n*:hunspell,aspell\n"
 
 
 def child(args: argparse.Namespace) -> None:
+    import revscoring_server  # noqa: F401 - production's dictionaries, before pyenchant loads
     import enchant
 
     from corpus import Corpus
@@ -55,7 +54,7 @@ def child(args: argparse.Namespace) -> None:
 
     provider = enchant.Dict("en_US").provider.name
     if provider != "hunspell":
-        raise SystemExit(f"en_US opens with {provider}, not hunspell: set ENCHANT_CONFIG_DIR")
+        raise SystemExit(f"en_US opens with {provider}, not hunspell")
     fast = args.mode != "stock"
     keep = args.mode == "fast"
     models = []
@@ -145,11 +144,6 @@ def main() -> None:
         single = [f"enwiki-damaging={demo['enwiki-damaging']}"]
         batch = single + [f"enwiki-goodfaith={demo['enwiki-goodfaith']}"]
     env = dict(os.environ)
-    ordering_dir = None
-    if "ENCHANT_CONFIG_DIR" not in env:
-        ordering_dir = tempfile.TemporaryDirectory()
-        Path(ordering_dir.name, "enchant.ordering").write_text(ORDERING)
-        env["ENCHANT_CONFIG_DIR"] = ordering_dir.name
     base = [sys.executable, __file__, "--corpus", str(corpus_path)]
     results = []
     scenarios = [("random", single, 200), ("stream", single, 200)]
@@ -176,8 +170,6 @@ def main() -> None:
         results.append({"scenario": scenario, "ratio": ratio, **pair})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
-    if ordering_dir is not None:
-        ordering_dir.cleanup()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -22,22 +21,11 @@ from typing import Sequence
 
 import psutil
 
-_PASSED_ENV = (
-    "PATH",
-    "HOME",
-    "LANG",
-    "LC_ALL",
-    "TMPDIR",
-    "SSL_CERT_FILE",
-    "TZ",
-    "ENCHANT_CONFIG_DIR",  # which provider opens a dictionary (hunspell in production)
-)
+from inference_testing.harness import free_port
 
+__all__ = ["Server", "ServerFailed", "free_port", "base_env", "machine_busy"]
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+_PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "TZ")
 
 
 def base_env() -> dict[str, str]:
@@ -64,6 +52,11 @@ class Server:
         self.argv = list(argv)
         self.cwd = cwd
         self.env = {**base_env(), **env}
+        # the caller's PYTHONPATH after the service's own (e.g. a worktree's
+        # inference_common ahead of the one installed in the service's environment)
+        given = os.environ.get("PYTHONPATH")
+        if given:
+            self.env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), given) if p)
         self.port = port
         self.ready_path = ready_path
         self.log_path = log_dir / f"{name}.log"

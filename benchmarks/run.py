@@ -708,7 +708,7 @@ class Harness:
             "outlink",
             python,
             base / "model-server",
-            ["-m", "outlink_predictor.train", "--out", str(model_dir)],
+            ["-m", "outlink_predictor_tools.train", "--out", str(model_dir)],
             {},
         ):
             return
@@ -837,7 +837,11 @@ class Harness:
         newest_source = max(p.stat().st_mtime for p in (cwd / "revert_risk").glob("*.py"))
         if not model.is_file() or model.stat().st_mtime < newest_source:
             if not self.train(
-                "revert-risk", python, cwd, ["-m", "revert_risk.train", "--out", str(model_dir)], {}
+                "revert-risk",
+                python,
+                cwd,
+                ["-m", "revert_risk_tools.train", "--out", str(model_dir)],
+                {},
             ):
                 return
         server = self.start_server(

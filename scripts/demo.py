@@ -82,7 +82,7 @@ def start() -> None:
         [
             _python("revscoring"),
             "-m",
-            "inference_common.embedded_wiki",
+            "inference_testing.embedded_wiki",
             "start",
             "--port",
             str(WIKI_PORT),
@@ -149,6 +149,10 @@ def print_examples(seed: dict) -> None:
     print(f"\nThe embedded MediaWiki: {WIKI_URL}/w/api.php\n\nTry:")
     for line in lines:
         print("  " + line)
+    print(
+        "\nBrowsable API docs (Try it out works): http://localhost:8080/docs, "
+        "http://localhost:8081/docs, http://localhost:8082/docs, http://localhost:8083/docs"
+    )
     print("\nStop everything with: make stop")
 
 
@@ -167,7 +171,7 @@ def stop() -> None:
             [
                 _python("revscoring"),
                 "-m",
-                "inference_common.embedded_wiki",
+                "inference_testing.embedded_wiki",
                 "stop",
                 "--dir",
                 str(WIKI_DIR),

@@ -140,7 +140,7 @@ build_image() {
 }
 
 # A digest of what an image is built from: its Dockerfile and the files it copies
-# (everything under python/ and the service directories, minus what the ignore file drops).
+# (the shared runtime package and the service packages, minus what the ignore file drops).
 inputs_digest() {
     local dockerfile
     dockerfile=$(dockerfile_of "$1")
@@ -149,7 +149,7 @@ inputs_digest() {
         # shellcheck disable=SC2046
         (cd "$ROOT" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
             --exclude=__pycache__ --exclude='*.pyc' --exclude=.cache --exclude=.hypothesis \
-            --exclude=.pytest_cache --exclude='*.egg-info' -cf - python \
+            --exclude=.pytest_cache --exclude='*.egg-info' -cf - \
             $(sed -n 's/^COPY .* \([a-z][^ ]*\) [^ ]*$/\1/p' "$dockerfile" | sort -u))
     } | sha256sum | cut -c1-16
 }
@@ -199,12 +199,12 @@ wiki_python() {
     local venv
     for venv in revscoring revert-risk outlink tools; do
         if [ -x "$VENV/$venv/bin/python" ] &&
-            "$VENV/$venv/bin/python" -c 'import inference_common.embedded_wiki' 2>/dev/null; then
+            "$VENV/$venv/bin/python" -c 'import inference_testing.embedded_wiki' 2>/dev/null; then
             echo "$VENV/$venv/bin/python"
             return
         fi
     done
-    die "no virtualenv with inference_common under $VENV (run: make venvs)"
+    die "no virtualenv with inference_testing under $VENV (run: make venvs)"
 }
 
 start_wiki() {
@@ -212,7 +212,7 @@ start_wiki() {
     python=$(wiki_python)
     WIKI_PORT=$(free_port "$WIKI_PORT")
     log "starting the embedded MediaWiki on 127.0.0.1:$WIKI_PORT"
-    (cd "$ROOT" && "$python" -m inference_common.embedded_wiki start --port "$WIKI_PORT" \
+    (cd "$ROOT" && "$python" -m inference_testing.embedded_wiki start --port "$WIKI_PORT" \
         --dir "$WIKI_DIR") >"$CACHE/wiki.log" 2>&1 || {
         cat "$CACHE/wiki.log" >&2
         die "the embedded wiki did not start"
@@ -222,7 +222,7 @@ start_wiki() {
 
 stop_wiki() {
     if [ -n "$WIKI_STARTED" ]; then
-        (cd "$ROOT" && "$WIKI_STARTED" -m inference_common.embedded_wiki stop --dir "$WIKI_DIR") \
+        (cd "$ROOT" && "$WIKI_STARTED" -m inference_testing.embedded_wiki stop --dir "$WIKI_DIR") \
             >/dev/null 2>&1 || true
         WIKI_STARTED=""
     fi

@@ -1,25 +1,24 @@
 """Smoke tests of the harness itself (no timing is asserted).
 
-Run with an interpreter that has the shared package (any service environment):
-``python -m pytest benchmarks/tests``. They check that the corpus is deterministic and
-realistic, that the replay server answers the exact queries the shared MediaWiki client
-sends, and that the load generator counts answers and errors.
+Run by ``tox -e benchmarks`` (part of ``make test``), or with any service environment
+(from the repository root): ``python -m pytest -o pythonpath=benchmarks benchmarks/tests``.
+They check that the corpus is deterministic and realistic, that the replay server answers
+the exact queries the shared MediaWiki client sends, and that the load generator counts
+answers and errors.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket
-import sys
-from pathlib import Path
 
+import corpus
+import loadgen
 import pytest
+import replay
+from aiohttp import web as aiohttp_web
 
-HERE = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(HERE))
-
-import corpus  # noqa: E402
-import loadgen  # noqa: E402
+from inference_common import mediawiki
+from inference_testing.harness import free_port
 
 SMALL = dict(seed=7, pages=4, per_page=3)
 
@@ -42,19 +41,10 @@ def test_default_corpus_has_200_scored_revisions() -> None:
     assert len(set(data.scored_rev_ids())) >= 200
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def replay_url():
-    aiohttp_web = pytest.importorskip("aiohttp.web")
-    import replay
-
     data = corpus.Corpus(corpus.generate(**SMALL))
-    port = _free_port()
+    port = free_port()
     loop = asyncio.new_event_loop()
     runner = aiohttp_web.AppRunner(replay.make_app(data))
     loop.run_until_complete(runner.setup())
@@ -65,7 +55,6 @@ def replay_url():
 
 
 def test_replay_answers_the_shared_client(replay_url) -> None:
-    mediawiki = pytest.importorskip("inference_common.mediawiki")
     loop, url, data = replay_url
     client = mediawiki.MediaWikiClient(user_agent="bench-test/1 (test@example.org)")
     endpoint = mediawiki.Endpoint(url + "/w/api.php", "en.wikipedia.org", "en.wikipedia.org")

@@ -21,7 +21,8 @@ from outlink_transformer.model import OutlinkTransformer
 from outlink_transformer.settings import TransformerSettings
 
 from inference_common.model import JsonModel
-from inference_common.server import serve
+from inference_common.resources import SharedResources
+from inference_common.server import Service, serve
 from inference_common.settings import load_settings
 
 
@@ -29,16 +30,18 @@ class OneProcessSettings(TransformerSettings, PredictorSettings):
     """The settings of both halves, read once."""
 
 
-def make_models(settings: OneProcessSettings) -> list[JsonModel]:
+def make_models(
+    settings: OneProcessSettings, resources: SharedResources | None = None
+) -> list[JsonModel]:
     """The transformer, with the loaded predictor model as its predictor."""
     predictor = OutlinkPredictor(settings)
     predictor.load()
-    return [OutlinkTransformer(settings, predictor=predictor)]
+    return [OutlinkTransformer(settings, resources=resources, predictor=predictor)]
 
 
 def main() -> None:
     settings = load_settings(OneProcessSettings)
-    serve(lambda: make_models(settings), settings)
+    serve(lambda resources: Service(make_models(settings, resources)), settings)
 
 
 if __name__ == "__main__":

@@ -1,26 +1,77 @@
-"""The shared bad-input tables (inference_common.testing), sent to the transformer (in
-front of a real predictor process, on the embedded wiki) and to the predictor: each gets
-its exact 4xx and JSON error, and the next good request is still answered correctly."""
+"""The shared bad-input tables (inference_testing.harness), sent to the transformer (in
+front of a real predictor process, on the embedded wiki) and to the predictor, bodies under
+every Content-Type and as CloudEvents: each gets its exact 4xx and JSON error, and the next
+good request is still answered correctly."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, AsyncIterator
 
 import httpx
 import pytest
 
-from inference_common.testing import (
+from inference_testing.harness import (
     BAD_BODIES,
     BAD_IDS,
     BAD_LANGS,
     BAD_TITLES,
+    CONTENT_TYPES,
     BadBody,
+    ContentType,
     assert_error,
 )
+from outlink_transformer.model import OutlinkTransformer
+from outlink_transformer.settings import TransformerSettings
 
-from .conftest import PREDICT
+from .support import NAME, PREDICT, asgi_client
 
 GOOD = {"lang": "en", "page_title": "Wings of Fire (novel series)"}
+HUGE = int("9" * 400)  # float(HUGE) raises OverflowError
+
+
+def _json(document: Any) -> bytes:
+    return json.dumps(document).encode()
+
+
+# The shared bodies, and what only these servers read (title, threshold).
+TRANSFORMER_BODIES = BAD_BODIES + (
+    BadBody(
+        "lone surrogate title", rb'{"lang": "en", "page_title": "\ud800"}', 400, "InvalidInput"
+    ),
+    BadBody("400-digit threshold", _json({**GOOD, "threshold": HUGE}), 400, "InvalidInput"),
+    BadBody("NaN threshold", _json({**GOOD, "threshold": float("nan")}), 400, "InvalidInput"),
+)
+PREDICTOR_BODIES = BAD_BODIES + (
+    BadBody(
+        "400-digit threshold", _json({"features_str": "Q1", "threshold": HUGE}), 400, "InvalidInput"
+    ),
+    BadBody(
+        "-400-digit threshold",
+        _json({"features_str": "Q1", "threshold": -HUGE}),
+        400,
+        "InvalidInput",
+    ),
+    BadBody("lone surrogate features", rb'{"features_str": "Q1 \udc00"}', 400, "InvalidInput"),
+)
+
+
+@pytest.fixture(scope="module")
+async def one_transformer(
+    predictor_server: Any, embedded_wiki: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """One transformer for the whole body table (hundreds of requests)."""
+    settings = TransformerSettings(
+        inference_name=NAME, predictor_host=predictor_server.host, wiki_url=embedded_wiki.base_url
+    )
+    async for client in asgi_client([OutlinkTransformer(settings)], settings):
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def one_predictor(predictor_model, predictor_settings) -> AsyncIterator[httpx.AsyncClient]:
+    async for client in asgi_client([predictor_model], predictor_settings):
+        yield client
 
 
 async def still_answers(client: httpx.AsyncClient) -> None:
@@ -29,19 +80,25 @@ async def still_answers(client: httpx.AsyncClient) -> None:
     assert response.json()["prediction"]["results"]
 
 
-@pytest.mark.parametrize("case", BAD_BODIES, ids=str)
-async def test_bad_bodies(transformer_client: httpx.AsyncClient, case: BadBody) -> None:
-    response = await transformer_client.post(PREDICT, content=case.body)
-    assert_error(response, case.status, case.error_type)
-    await still_answers(transformer_client)
-
-
-@pytest.mark.parametrize("case", BAD_BODIES, ids=str)
-async def test_bad_bodies_to_the_predictor(
-    predictor_client: httpx.AsyncClient, case: BadBody
+@pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=str)
+@pytest.mark.parametrize("case", TRANSFORMER_BODIES, ids=str)
+async def test_bad_bodies(
+    one_transformer: httpx.AsyncClient, case: BadBody, content_type: ContentType
 ) -> None:
-    response = await predictor_client.post(PREDICT, content=case.body)
+    response = await one_transformer.post(PREDICT, content=case.body, headers=content_type.headers)
     assert_error(response, case.status, case.error_type)
+    await still_answers(one_transformer)
+
+
+@pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=str)
+@pytest.mark.parametrize("case", PREDICTOR_BODIES, ids=str)
+async def test_bad_bodies_to_the_predictor(
+    one_predictor: httpx.AsyncClient, case: BadBody, content_type: ContentType
+) -> None:
+    response = await one_predictor.post(PREDICT, content=case.body, headers=content_type.headers)
+    assert_error(response, case.status, case.error_type)
+    good = await one_predictor.post(PREDICT, json={"features_str": "Q1 Q2"})
+    assert good.status_code == 200, good.text
 
 
 @pytest.mark.parametrize(("name", "value"), BAD_IDS, ids=[name for name, _ in BAD_IDS])

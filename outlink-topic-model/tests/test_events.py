@@ -13,7 +13,7 @@ from outlink_transformer.settings import PREDICTION_CHANGE_STREAM, TransformerSe
 
 from inference_common.events import PREDICTION_CHANGE_SCHEMA
 
-from .conftest import NAME, PREDICT, Server, asgi_client
+from .support import NAME, PREDICT, Server, asgi_client
 from .events import page_change, revision_create
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from .conftest import NAME, PREDICT, SERVICE_DIR, Server, free_port, server_env
+from .support import NAME, PREDICT, SERVICE_DIR, Server, free_port, server_env
 from .events import page_change
 
 
@@ -58,7 +58,6 @@ async def test_one_process_server(
     env = server_env(
         inference_name=NAME, http_port=port, model_path=model_path, wiki_url=embedded_wiki.base_url
     )
-    env["PYTHONPATH"] += ":" + str(SERVICE_DIR / "one-process")
     server = Server([sys.executable, "-m", "outlink_one_process"], env, SERVICE_DIR, port).start()
     try:
         body = requests(embedded_wiki.seed)[0]
@@ -74,7 +73,6 @@ async def test_one_process_server(
 
 def test_missing_model_stops_the_server_with_one_line(tmp_path: Path) -> None:
     env = server_env(model_path=tmp_path / "model.bin", http_port=free_port())
-    env["PYTHONPATH"] += ":" + str(SERVICE_DIR / "one-process")
     result = subprocess.run(
         [sys.executable, "-m", "outlink_one_process"],
         env=env,

@@ -8,14 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
-from outlink_predictor.train import ANCHORS
+from outlink_predictor_tools.train import ANCHORS
 from outlink_transformer.outlinks import features_string, outlink_qids, resolve_page
 from outlink_transformer.settings import TransformerSettings
 
 from inference_common.errors import PageNotFound
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 
-from .conftest import NAME, PREDICT, SERVICE_DIR, Server, free_port, server_env
+from .support import NAME, PREDICT, SERVICE_DIR, Server, free_port, server_env
 
 
 def pages(wiki: Any) -> dict[str, Any]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import httpx
@@ -19,7 +22,7 @@ from outlink_predictor.taxonomy import TOPICS
 
 from inference_common.errors import InvalidInput, ModelLoadError
 
-from .conftest import PREDICT, SERVICE_DIR, server_env
+from .support import PREDICT, SERVICE_DIR, predictor_process, server_env
 
 LITERATURE = "Q8261 Q36180 Q1667921 Q571"  # novel, writer, novel series, book
 
@@ -129,6 +132,42 @@ def test_server_with_a_missing_model_exits_with_one_line(tmp_path: Path) -> None
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("startup error: model file ")
     assert "Traceback" not in result.stderr
+
+
+def test_the_real_server_bounds_slow_clients_and_lets_urllib_read_its_413(
+    model_path: Path,
+) -> None:
+    """``python -m outlink_predictor`` as deployed: clients that send a body slowly take no
+    in-flight slot and get a 408 in time; a too-large body's 413 reaches urllib (which
+    sends everything before reading) instead of a connection reset."""
+    server = predictor_process(model_path)
+    server.env.update(HEADER_READ_TIMEOUT="1", BODY_READ_TIMEOUT="1", MAX_CONCURRENT_REQUESTS="2")
+    server.start()
+    try:
+        slow = []
+        for _ in range(6):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            sock.sendall(
+                f"POST {PREDICT} HTTP/1.1\r\nHost: x\r\nContent-Length: 37\r\n\r\n"
+                '{"features_str":'.encode()
+            )
+            slow.append(sock)
+        for _ in range(4):
+            response = httpx.post(server.url + PREDICT, json={"features_str": LITERATURE})
+            assert response.status_code == 200, response.text
+        for sock in slow:
+            with sock:
+                answer = b"".join(iter(lambda: sock.recv(4096), b""))
+            assert answer.startswith(b"HTTP/1.1 408 ") and b"RequestTimeout" in answer, answer
+
+        big = b'{"features_str": "' + b"Q1 " * (3 * 1024 * 1024) + b'"}'
+        request = urllib.request.Request(server.url + PREDICT, data=big)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 413
+        assert json.loads(refused.value.read())["error"]["type"] == "PayloadTooLarge"
+    finally:
+        server.stop()
 
 
 # -- the app ------------------------------------------------------------------------

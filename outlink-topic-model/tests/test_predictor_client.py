@@ -13,9 +13,10 @@ from outlink_transformer.model import OutlinkTransformer
 from outlink_transformer.predictor_client import PredictorClient, PredictorRejected
 from outlink_transformer.settings import TransformerSettings
 
+from inference_common import http
 from inference_common.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
-from .conftest import (
+from .support import (
     NAME,
     PREDICT,
     Server,
@@ -143,6 +144,35 @@ async def test_unreachable_predictor_is_503() -> None:
     with pytest.raises(UpstreamUnavailable, match="unreachable"):
         await client.predict({"features_str": ""})
     await client.close()
+
+
+async def test_predictor_retries_are_the_shared_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The predictor hop retries through the one retry helper of every outgoing call, on
+    the shared HTTP client it is given (which it leaves open for its owner)."""
+    calls: list[tuple[str, int]] = []
+    original = http.with_retries
+
+    async def counting(attempt: Any, policy: http.RetryPolicy, what: str) -> Any:
+        tries: list[int] = []
+
+        async def counted() -> Any:
+            tries.append(1)
+            return await attempt()
+
+        try:
+            return await original(counted, policy, what)
+        finally:
+            calls.append((what, len(tries)))
+
+    monkeypatch.setattr(http, "with_retries", counting)
+    shared = http.HttpClient(user_agent="tests/1")
+    client = client_for(f"http://127.0.0.1:{free_port()}", retries=2, backoff=0.01, http=shared)
+    with pytest.raises(UpstreamUnavailable, match="unreachable"):
+        await client.predict({"features_str": ""})
+    await client.close()
+    assert shared.is_open
+    await shared.close()
+    assert calls == [("predictor", 3)]
 
 
 async def test_predictor_down_then_back(model_path: Path) -> None:

@@ -10,7 +10,7 @@ from outlink_transformer.output import above, article_url, read_answer, response
 from outlink_transformer.request import MAX_FEATURE_IDS, parse_features, parse_request
 
 from inference_common.errors import InvalidInput, UpstreamError
-from inference_common.inputs import FORBIDDEN_TITLE_CHARACTERS
+from inference_testing import strategies
 
 from .events import page_change, revision_create
 
@@ -100,27 +100,50 @@ def test_features_limit() -> None:
     assert parse_features("") == ""
 
 
-@given(st.text(min_size=1, max_size=40))
+def test_the_default_threshold_is_the_predictors() -> None:
+    """The two halves are separate images (no shared outlink package): the transformer's
+    default, used to filter what it answers and sends as events, is the predictor's."""
+    from outlink_predictor.prediction import DEFAULT_THRESHOLD as PREDICTOR_DEFAULT
+    from outlink_transformer.request import DEFAULT_THRESHOLD
+
+    assert (
+        DEFAULT_THRESHOLD
+        == PREDICTOR_DEFAULT
+        == parse_request({"lang": "en", "page_id": 1}).threshold
+    )
+
+
+@given(strategies.titles())
+def test_valid_titles_pass_normalized(title: str) -> None:
+    request = parse_request({"lang": "en", "page_title": title})
+    assert request.page_title == strategies.normalized_title(title)
+    assert request.page_title and "_" not in request.page_title
+
+
+@given(
+    st.one_of(
+        strategies.forbidden_titles(),
+        strategies.control_titles(),
+        strategies.blank_titles(),
+        strategies.long_titles(),
+    )
+)
 def test_titles_with_forbidden_characters_never_pass(title: str) -> None:
-    body = {"lang": "en", "page_title": title}
-    if set(title) & FORBIDDEN_TITLE_CHARACTERS or any(ord(c) < 32 or ord(c) == 127 for c in title):
-        with pytest.raises(InvalidInput):
-            parse_request(body)
-    else:
-        try:
-            request = parse_request(body)
-        except InvalidInput:
-            return  # empty after normalization
-        assert request.page_title and "_" not in request.page_title
+    with pytest.raises(InvalidInput, match="page_title"):
+        parse_request({"lang": "en", "page_title": title})
 
 
-@given(st.text(max_size=30))
-def test_only_known_languages_reach_the_host(lang: str) -> None:
-    try:
-        request = parse_request({"lang": lang, "page_title": "X"})
-    except InvalidInput:
-        return
+@given(strategies.langs())
+def test_known_languages_reach_the_host(lang: str) -> None:
+    request = parse_request({"lang": lang, "page_title": "X"})
+    assert request.lang == lang
     assert request.lang.replace("-", "").isalpha() and request.lang.islower()
+
+
+@given(strategies.not_langs())
+def test_only_known_languages_reach_the_host(lang: str) -> None:
+    with pytest.raises(InvalidInput, match="lang"):
+        parse_request({"lang": lang, "page_title": "X"})
 
 
 # -- features -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from aiohttp import web
 from outlink_transformer.model import OutlinkTransformer
 from outlink_transformer.settings import TransformerSettings
 
-from .conftest import NAME, PREDICT, Server, asgi_client, free_port, json_response
+from .support import NAME, PREDICT, Server, asgi_client, free_port, json_response
 
 REQUEST = {"lang": "en", "page_title": "Chess"}
 
@@ -75,7 +75,8 @@ async def test_host_header_names_the_wiki_of_lang(
     seen: list[dict] = []
 
     async def handler(request: web.Request) -> web.Response:
-        seen.append({"host": request.headers["Host"], **dict(await request.post())})
+        params = {**request.query, **(await request.post())}  # reads are GETs
+        seen.append({"host": request.headers["Host"], "method": request.method, **params})
         if "generator" in seen[-1]:
             return json_response({"batchcomplete": True})
         return json_response({"query": {"pages": [{"pageid": 7, "ns": 0, "title": "Schach"}]}})
@@ -88,6 +89,7 @@ async def test_host_header_names_the_wiki_of_lang(
         "prediction": {"article": "https://de.wikipedia.org/wiki/Schach", "results": []}
     }
     assert {call["host"] for call in seen} == {"de.wikipedia.org"}
+    assert [call["method"] for call in seen] == ["GET", "GET"]
     links = seen[1]
     assert (links["pageids"], links["generator"], links["gplnamespace"]) == ("7", "links", "0")
     assert (links["gpllimit"], links["prop"], links["ppprop"]) == (

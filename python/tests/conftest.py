@@ -11,29 +11,10 @@ import httpx
 import pytest
 from aiohttp import web
 
-from inference_common.errors import RevisionNotFound
-from inference_common.inputs import require_rev_id
-from inference_common.model import JsonModel
 from inference_common.server import build_app
 from inference_common.settings import ServerSettings
 
-
-class EchoModel(JsonModel):
-    """Answers with its rev_id; 404 for rev_id 404; raises a plain bug for rev_id 500."""
-
-    def load(self) -> bool:
-        self.ready = True
-        return True
-
-    async def predict(  # type: ignore[override]
-        self, request: dict, headers: dict | None = None
-    ) -> dict:
-        rev_id = require_rev_id(request)
-        if rev_id == 404:
-            raise RevisionNotFound(f"revision {rev_id} does not exist")
-        if rev_id == 500:
-            raise RuntimeError("a bug")
-        return {"rev_id": rev_id}
+from .support import EchoModel
 
 
 @pytest.fixture
@@ -83,8 +64,11 @@ async def fake_wiki(unused_tcp_port: int):
     wiki = FakeWiki()
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        form = dict(await request.post())
-        wiki.requests.append({"form": form, "headers": dict(request.headers)})
+        # "form": every parameter, from the query string (GET) or the body (POST)
+        form = {**request.query, **(await request.post())}
+        wiki.requests.append(
+            {"method": request.method, "form": form, "headers": dict(request.headers)}
+        )
         if not wiki.answers:
             return web.Response(status=599, text="no answer scripted")
         answer = wiki.answers.pop(0)

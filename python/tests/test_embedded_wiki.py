@@ -14,8 +14,8 @@ from typing import Any, Iterator
 
 import pytest
 
-import inference_common.embedded_wiki as embedded_wiki_module
-from inference_common.embedded_wiki import (
+import inference_testing.embedded_wiki as embedded_wiki_module
+from inference_testing.embedded_wiki import (
     EmbeddedWiki,
     EmbeddedWikiError,
     PortInUseError,
@@ -25,7 +25,7 @@ from inference_common.embedded_wiki import (
     seed,
 )
 
-pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
+pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]
 
 REVISION_PROPS = "content|ids|timestamp|user|userid|comment|size|flags|contentmodel|sha1"
 
@@ -371,7 +371,7 @@ def test_cli_start_status_stop(tmp_path: Path, wiki: EmbeddedWiki) -> None:
             [
                 sys.executable,
                 "-m",
-                "inference_common.embedded_wiki",
+                "inference_testing.embedded_wiki",
                 *args,
                 "--dir",
                 str(directory),

@@ -1,5 +1,9 @@
+import asyncio
+
 import pytest
 from aiohttp import web
+
+from inference_common import http
 
 from inference_common.errors import InvalidInput
 from inference_common.events import (
@@ -143,6 +147,37 @@ async def test_a_failing_eventgate_never_raises(eventgate, unused_tcp_port_facto
     await client.close()
     await down.close()
     assert "HTTP 500" in caplog.text and "t0ken" not in caplog.text
+
+
+async def test_a_transient_eventgate_failure_is_retried_by_the_shared_helper(
+    eventgate, monkeypatch
+) -> None:
+    """EventGate's retries are the shared helper's (the one loop of every outgoing call)."""
+    url, received, status = eventgate
+    status["code"] = 503
+    helper_calls: list[str] = []
+    original = http.with_retries
+
+    async def counting(attempt, policy, what):
+        helper_calls.append(what)
+        return await original(attempt, policy, what)
+
+    monkeypatch.setattr(http, "with_retries", counting)
+    shared = http.HttpClient(user_agent="tests")
+    client = EventGateClient(url, http=shared, retry=http.RetryPolicy(retries=2, backoff=0.01))
+
+    async def recover() -> None:
+        while len(received) < 1:
+            await asyncio.sleep(0.001)
+        status["code"] = 201
+
+    await asyncio.gather(client.send({"a": 1}), recover())
+    await client.close()
+    assert shared.is_open  # the owner of the shared client closes it
+    await shared.close()
+    assert helper_calls == ["EventGate"]
+    assert [r["body"] for r in received] == [[{"a": 1}], [{"a": 1}]]
+    assert received[0]["headers"]["User-Agent"] == "tests"
 
 
 def test_a_revision_create_input_is_restated_as_a_page_change() -> None:

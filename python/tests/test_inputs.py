@@ -15,6 +15,7 @@ from inference_common.inputs import (
     require_title,
     validate_title,
 )
+from inference_testing import strategies
 
 
 @pytest.mark.parametrize(
@@ -30,6 +31,14 @@ from inference_common.inputs import (
         (b"\xff\xfe", "not UTF-8"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
         ([1], "got array"),
+        # What json.loads would accept, but no JSON encoder (ours, MediaWiki's) can take:
+        (b'{"page_title": "\\ud800"}', "lone UTF-16 surrogate"),
+        ('{"page_title": "\\udfff x"}', "lone UTF-16 surrogate"),
+        (b'{"\\ud800": 1}', "lone UTF-16 surrogate"),
+        (b'{"a": [{"b": "\\ud83d"}]}', "lone UTF-16 surrogate"),
+        (b'{"threshold": NaN}', "NaN is not a JSON number"),
+        (b'{"threshold": -Infinity}', "Infinity is not a JSON number"),
+        (b'{"rev_id": ' + b"9" * 5000 + b"}", "not valid JSON"),
     ],
 )
 def test_bad_bodies(payload: object, message: str) -> None:
@@ -39,6 +48,9 @@ def test_bad_bodies(payload: object, message: str) -> None:
 
 def test_bodies_decode_whatever_the_transport() -> None:
     assert decode_body(b'{"rev_id": 1}') == {"rev_id": 1}
+    # A surrogate pair is one character (an emoji), and an escaped backslash is no escape.
+    assert decode_body(b'{"t": "\\ud83d\\ude00"}') == {"t": "\U0001f600"}
+    assert decode_body(b'{"t": "\\\\ud800"}') == {"t": "\\ud800"}
     assert decode_body('{"rev_id": 1}') == {"rev_id": 1}
     assert decode_body({"rev_id": 1}) == {"rev_id": 1}
 
@@ -108,16 +120,21 @@ def test_bad_langs(lang: object, message: str) -> None:
         require_lang({"lang": lang})
 
 
-@given(st.text(max_size=50))
-def test_lang_is_only_ever_a_known_code(lang: str) -> None:
-    try:
-        accepted = require_lang({"lang": lang})
-    except InvalidInput:
-        return
-    assert accepted == lang and accepted.replace("-", "").isalpha()
+@given(strategies.langs())
+def test_every_known_code_is_a_lang(lang: str) -> None:
+    accepted = require_lang({"lang": lang})
+    assert accepted == lang and accepted.replace("-", "").isalpha() and accepted.islower()
 
 
-@pytest.mark.parametrize("title", ["A|B", "A#b", "<x>", "[[x]]", "{{x}}", "a\x00b", "x" * 300, " "])
+@given(strategies.not_langs())
+def test_anything_else_is_refused_as_a_lang(lang: str) -> None:
+    with pytest.raises(InvalidInput, match="lang"):
+        require_lang({"lang": lang})
+
+
+@pytest.mark.parametrize(
+    "title", ["A|B", "A#b", "<x>", "[[x]]", "{{x}}", "a\x00b", "x" * 300, " ", "\ud800", "a\udfffb"]
+)
 def test_bad_titles(title: str) -> None:
     with pytest.raises(InvalidInput):
         require_title({"page_title": title})
@@ -128,22 +145,46 @@ def test_titles_are_normalized() -> None:
     assert validate_title("Ünïcödé ☃ 東京") == "Ünïcödé ☃ 東京"
 
 
-@given(st.text(max_size=300))
-def test_an_accepted_title_never_carries_a_separator(title: str) -> None:
-    try:
-        accepted = validate_title(title)
-    except InvalidInput:
-        return
+@given(strategies.titles())
+def test_every_valid_title_is_accepted_normalized(title: str) -> None:
+    accepted = validate_title(title)
+    assert accepted == strategies.normalized_title(title)
+    assert accepted and accepted == accepted.strip() and "_" not in accepted
     assert not set(accepted) & set("|#<>[]{}")
     assert len(accepted.encode()) <= 255
+    assert validate_title(accepted) == accepted
+    assert require_title({"page_title": title}) == accepted
+
+
+@pytest.mark.parametrize(
+    ("strategy", "message"),
+    [
+        (strategies.forbidden_titles(), "forbids"),
+        (strategies.control_titles(), "control characters"),
+        (strategies.blank_titles(), "empty"),
+        (strategies.long_titles(), "longer than"),
+    ],
+    ids=["forbidden", "control", "blank", "long"],
+)
+def test_invalid_titles_are_refused(strategy: st.SearchStrategy[str], message: str) -> None:
+    @given(strategy)
+    def check(title: str) -> None:
+        with pytest.raises(InvalidInput, match=message):
+            validate_title(title)
+
+    check()
 
 
 def test_optional_fields() -> None:
     assert optional_float({}, "threshold", 0.5, minimum=0, maximum=1) == 0.5
     assert optional_float({"threshold": 1}, "threshold", 0.5, minimum=0, maximum=1) == 1.0
-    for bad in (1.5, -0.1, "0.5", True, float("nan")):
+    for bad in (1.5, -0.1, "0.5", True, float("nan"), float("inf"), 10**400, -(10**400)):
         with pytest.raises(InvalidInput, match="threshold"):
             optional_float({"threshold": bad}, "threshold", 0.5, minimum=0, maximum=1)
+    # Without bounds, an int beyond any float is still a clear error (not OverflowError).
+    with pytest.raises(InvalidInput, match="too large"):
+        optional_float({"x": 10**400}, "x", 0.0)
+    assert optional_float({"x": 10**300}, "x", 0.0) == 1e300
     assert optional_bool({"debug": True}, "debug") is True
     with pytest.raises(InvalidInput, match="true or false"):
         optional_bool({"debug": "yes"}, "debug")

@@ -60,6 +60,24 @@ async def test_a_value_with_a_pipe_stays_one_value(client, fake_wiki) -> None:
     assert fake_wiki.requests[0]["form"]["titles"] == "\x1fA|B"
 
 
+async def test_reads_are_gets(client, fake_wiki) -> None:
+    fake_wiki.then(fake_wiki.json(OK), fake_wiki.json(OK))
+    await client.call(endpoint(fake_wiki), {"action": "query", "titles": ["A", "B"]})
+    await client.revisions(endpoint(fake_wiki), [1, 2, 3])
+    assert [sent["method"] for sent in fake_wiki.requests] == ["GET", "GET"]
+    assert fake_wiki.requests[1]["form"]["revids"] == "1|2|3"
+
+
+async def test_a_query_too_long_for_a_url_is_posted(client, fake_wiki) -> None:
+    titles = [f"A rather long page title number {i}" for i in range(300)]
+    fake_wiki.then(fake_wiki.json(OK))
+    await client.call(endpoint(fake_wiki), {"action": "query", "titles": titles})
+    sent = fake_wiki.requests[0]
+    assert sent["method"] == "POST"
+    assert sent["form"]["titles"].split("|") == titles
+    assert sent["headers"]["Host"] == "en.wikipedia.org"
+
+
 def test_user_agent_follows_wikimedia_policy() -> None:
     agent = user_agent(ServerSettings(inference_name="x", user_agent="svc/1.0 (ml@example.org)"))
     assert re.fullmatch(r"svc/1\.0 \(ml@example\.org\) inference-common/\S+ aiohttp/\S+", agent)

@@ -6,7 +6,15 @@ import httpx
 import pytest
 
 from inference_common.server import RequestMiddleware
-from inference_common.testing import BAD_BODIES, BAD_IDS, BadBody, assert_error
+from inference_testing.harness import (
+    BAD_BODIES,
+    BAD_IDS,
+    CONTENT_TYPES,
+    BadBody,
+    ContentType,
+    assert_error,
+    assert_no_server_error,
+)
 
 
 async def test_predict_accepts_json_whatever_the_content_type(client: httpx.AsyncClient) -> None:
@@ -18,6 +26,46 @@ async def test_predict_accepts_json_whatever_the_content_type(client: httpx.Asyn
         )
         assert response.status_code == 200, content_type
         assert response.json() == {"rev_id": 7}
+
+
+CLOUDEVENT = {"ce-specversion": "1.0", "ce-source": "test", "ce-type": "t", "ce-id": "1"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "answer"),
+    [
+        # KServe 0.13 alone: an AttributeError (500) for the first two.
+        (CLOUDEVENT, b"", 400, "request body is empty"),
+        ({**CLOUDEVENT, "ce-contenttype": "application/json"}, b'{"rev_id": 7}', 200, None),
+        ({**CLOUDEVENT, "content-type": "application/json"}, b'{"rev_id": 7}', 200, None),
+        ({**CLOUDEVENT, "content-type": "text/plain"}, b"[1]", 400, "got array"),
+        ({**CLOUDEVENT, "ce-specversion": "9.9"}, b'{"rev_id": 7}', 400, "CloudEvent"),
+    ],
+)
+async def test_binary_cloudevents(
+    client: httpx.AsyncClient, headers: dict, body: bytes, status: int, answer: str | None
+) -> None:
+    response = await client.post("/v1/models/echo:predict", content=body, headers=headers)
+    if status == 200:
+        assert response.status_code == 200, response.text
+        assert response.json() == {"rev_id": 7}
+        assert response.headers["ce-source"]  # KServe answers an event with an event
+    else:
+        assert answer in assert_error(response, status, "InvalidInput")["message"]
+
+
+async def test_structured_cloudevents(client: httpx.AsyncClient) -> None:
+    event = {"specversion": "1.0", "id": "1", "source": "s", "type": "t", "time": "2024-01-01"}
+    headers = {"content-type": "application/cloudevents+json"}
+    response = await client.post(
+        "/v1/models/echo:predict", json={**event, "data": {"rev_id": 7}}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == {"rev_id": 7}
+    response = await client.post(
+        "/v1/models/echo:predict", json={**event, "data": "x"}, headers=headers
+    )
+    assert_error(response, 400, "InvalidInput")
 
 
 @pytest.mark.parametrize(
@@ -118,11 +166,16 @@ async def test_overload_gets_a_fast_503_with_retry_after() -> None:
         assert app.in_flight == 0
 
 
+@pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=str)
 @pytest.mark.parametrize("case", BAD_BODIES, ids=str)
-async def test_the_shared_bad_body_table(client: httpx.AsyncClient, case: BadBody) -> None:
+async def test_the_shared_bad_body_table(
+    client: httpx.AsyncClient, case: BadBody, content_type: ContentType
+) -> None:
     """The table every service runs: a clear 4xx for each, then a good answer."""
     app_limit = 4096  # the fixture's MAX_REQUEST_BYTES
-    response = await client.post("/v1/models/echo:predict", content=case.body)
+    response = await client.post(
+        "/v1/models/echo:predict", content=case.body, headers=content_type.headers
+    )
     expected_status = 413 if len(case.body) > app_limit else case.status
     expected_type = "PayloadTooLarge" if len(case.body) > app_limit else case.error_type
     assert_error(response, expected_status, expected_type)
@@ -134,3 +187,16 @@ async def test_the_shared_bad_body_table(client: httpx.AsyncClient, case: BadBod
 async def test_the_shared_bad_id_table(client: httpx.AsyncClient, name: str, value) -> None:
     response = await client.post("/v1/models/echo:predict", json={"rev_id": value})
     assert_error(response, 400, "InvalidInput")
+
+
+@pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=str)
+async def test_kserves_v2_infer_route_never_answers_5xx(
+    client: httpx.AsyncClient, content_type: ContentType
+) -> None:
+    """KServe also serves /v2/models/{name}/infer; the table gets a 4xx there too."""
+    for case in BAD_BODIES:
+        response = await client.post(
+            "/v2/models/echo/infer", content=case.body, headers=content_type.headers
+        )
+        assert_no_server_error(response)
+        assert response.status_code >= 400, case

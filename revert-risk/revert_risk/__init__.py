@@ -3,8 +3,8 @@
 Modules: :mod:`.settings` (typed settings), :mod:`.model` (the KServe model: parse ->
 fetch -> features -> predict -> format), :mod:`.request` (request parsing),
 :mod:`.fetch` (batched MediaWiki lookups), :mod:`.features` (pure feature extraction),
-:mod:`.classifier` (the LightGBM model and its metadata), :mod:`.events` (output events),
-:mod:`.synthetic` and :mod:`.train` (training data and tool), :mod:`.bench` (measurements).
+:mod:`.classifier` (the LightGBM model and its metadata), :mod:`.events` (output events).
+Training data, the training tool and the measurements are in ``revert_risk_tools``.
 """
 
 __version__ = "0.1.0"

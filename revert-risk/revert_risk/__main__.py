@@ -1,6 +1,6 @@
 """Entry point: ``python -m revert_risk`` (settings from the environment)."""
 
-from inference_common.server import serve
+from inference_common.server import Service, serve
 from inference_common.settings import load_settings
 
 from .model import RevertRiskModel
@@ -9,7 +9,7 @@ from .settings import Settings
 
 def main() -> None:
     settings = load_settings(Settings)
-    serve(lambda: [RevertRiskModel(settings)], settings)
+    serve(lambda resources: Service([RevertRiskModel(settings, resources=resources)]), settings)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The revert-risk classifier: a LightGBM booster plus its metadata file.
 
-On disk (what ``python -m revert_risk.train --out DIR`` writes and the server loads)::
+On disk (what ``python -m revert_risk_tools.train --out DIR`` writes and the server loads)::
 
     DIR/model.txt       LightGBM's own text model format (MODEL_PATH points here)
     DIR/metadata.json   model version, library, feature names, training date and params
@@ -94,7 +94,7 @@ def check_metadata(metadata: dict[str, Any], model_path: Path) -> None:
         raise ModelLoadError(
             f"model {model_path} was trained on other features than this code computes "
             f"({_describe_difference(FEATURE_NAMES, names)}); retrain it with "
-            "python -m revert_risk.train"
+            "python -m revert_risk_tools.train"
         )
     if not isinstance(metadata.get("model_version"), str) or not metadata["model_version"]:
         raise ModelLoadError(f"model metadata of {model_path} has no model_version")

@@ -26,7 +26,7 @@ import mwparserfromhell
 from mwparserfromhell.nodes import ExternalLink, Heading, Tag, Template, Wikilink
 
 from inference_common.errors import TextDeleted, UnsupportedContent
-from inference_common.mediawiki import require_text
+from inference_common.mediawiki import main_slot, require_text
 
 # The structure counted in the wikitext of a revision and of its parent.
 WIKITEXT_COUNTS: tuple[str, ...] = (
@@ -191,7 +191,7 @@ def revision_text(revision: Mapping[str, Any]) -> str:
     """The revision's wikitext; :class:`TextDeleted` if hidden, :class:`UnsupportedContent`
     if its content model is not wikitext."""
     text = require_text(revision)
-    main = (revision.get("slots") or {}).get("main") or {}
+    main = main_slot(revision)
     model = main.get("contentmodel", revision.get("contentmodel", "wikitext"))
     if model not in WIKITEXT_MODELS:
         raise UnsupportedContent(

@@ -10,13 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import Any
+from typing import Any, Mapping
 
+from pydantic import BaseModel, Field
+
+from inference_common.api_docs import ErrorBody, PredictDoc
+from inference_common.edit_context import Hint, hint_from_event
 from inference_common.errors import ModelServerError
-from inference_common.events import EventGateClient, RevisionEvent
+from inference_common.events import RevisionEvent
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from inference_common.model import JsonModel
 from inference_common.pool import ProcessPool
+from inference_common.resources import SharedResources
 from inference_common.wikis import wiki_id_for_language, wikipedia_host
 
 from .classifier import RevertRiskClassifier, load_classifier
@@ -33,44 +38,103 @@ THRESHOLD = 0.5  # prediction = P(reverted) > THRESHOLD
 Key = tuple[str, int]  # (lang, rev_id)
 
 
+# The request and response shapes, for /docs only (requests are parsed by .request).
+class Revision(BaseModel):
+    lang: str = Field(description="The Wikipedia's language code, e.g. en")
+    rev_id: int
+
+
+class PredictRequest(BaseModel):
+    """One of: ``lang`` + ``rev_id``; ``instances`` (a batch); ``event``."""
+
+    lang: str | None = Field(None, description="The Wikipedia's language code, e.g. en")
+    rev_id: int | None = None
+    instances: list[Revision] | None = Field(None, description="A batch of revisions")
+    event: dict[str, Any] | None = Field(
+        None, description="A mediawiki/revision/create or mediawiki/page/change event"
+    )
+
+
+class Output(BaseModel):
+    prediction: bool = Field(description=f"P(reverted) > {THRESHOLD}")
+    probabilities: dict[str, float] = Field(description="``true`` and ``false``")
+
+
+class Prediction(BaseModel):
+    model_name: str
+    model_version: str
+    wiki_db: str
+    revision_id: int
+    output: Output
+
+
+class ItemErrorEntry(BaseModel):
+    index: int
+    lang: str | None
+    rev_id: int | None
+    error: ErrorBody
+
+
+class PredictResponse(BaseModel):
+    """A :class:`Prediction` for one revision or an event; for a batch, ``predictions``
+    and the ``errors`` of the items that could not be scored."""
+
+    model_name: str | None = None
+    model_version: str | None = None
+    wiki_db: str | None = None
+    revision_id: int | None = None
+    output: Output | None = None
+    predictions: list[Prediction] | None = None
+    errors: list[ItemErrorEntry] | None = None
+
+
 class RevertRiskModel(JsonModel):
     """Scores revisions of any Wikipedia by how likely they are to be reverted."""
 
-    def __init__(self, settings: Settings, *, client: MediaWikiClient | None = None) -> None:
-        """``client`` replaces the MediaWiki client built from the settings (tests)."""
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        resources: SharedResources | None = None,
+        client: MediaWikiClient | None = None,
+    ) -> None:
+        """``resources``: the process's shared clients and pool (``serve`` gives them);
+        without, the model has its own, which its user starts and shuts down.
+        ``client`` replaces the MediaWiki client built from the settings (tests)."""
         super().__init__(settings.inference_name)
         self.settings = settings
         self.classifier: RevertRiskClassifier | None = None
-        self._given_client = client
-        self._client: MediaWikiClient | None = None
-        self._events: EventGateClient | None = None
+        self.resources = resources or SharedResources(settings, wiki=client)
+        self._client = self.resources.wiki
+        self._events = self.resources.events
         self._pool: ProcessPool | None = None
+        if settings.process_pool_workers > 0:
+            self._pool = self.resources.own_pool(ProcessPool(settings.process_pool_workers))
 
     # -- lifecycle ------------------------------------------------------------------
+
+    def predict_doc(self) -> PredictDoc:
+        return PredictDoc(
+            summary="How likely is the edit to be reverted? (any Wikipedia)",
+            description=f"Model version {self.model_version}. One revision, a batch of at "
+            f"most {self.settings.max_batch_size} (an item that cannot be scored is reported "
+            "in `errors`), or a revision-create / page-change event.",
+            request=PredictRequest,
+            response=PredictResponse,
+            examples={
+                "one revision": {"lang": "en", "rev_id": 123456},
+                "a batch": {
+                    "instances": [{"lang": "en", "rev_id": 123456}, {"lang": "ru", "rev_id": 7}]
+                },
+            },
+            error_statuses=(400, 404, 410, 413, 502, 503),
+        )
 
     def load(self) -> bool:
         """Load the model (a bad one raises ModelLoadError: the server exits)."""
         self.classifier = load_classifier(self.settings.model_path)
         self.ready = True
         return self.ready
-
-    async def startup(self) -> None:
-        self._client = self._given_client or MediaWikiClient.from_settings(self.settings)
-        self._events = EventGateClient.from_settings(self.settings)
-        if self.settings.process_pool_workers > 0:
-            self._pool = ProcessPool(self.settings.process_pool_workers)
-            await asyncio.to_thread(self._pool.warm_up)
-
-    async def shutdown(self) -> None:
-        if self._events is not None:
-            await self._events.close()
-            self._events = None
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-        if self._pool is not None:
-            await asyncio.to_thread(self._pool.shutdown)
-            self._pool = None
 
     @property
     def model_version(self) -> str:
@@ -83,7 +147,10 @@ class RevertRiskModel(JsonModel):
     ) -> dict[str, Any]:
         parsed = parse_request(request, max_batch_size=self.settings.max_batch_size)
         items = [item for item in parsed.items if isinstance(item, Item)]
-        scored = await self.score({(item.lang, item.rev_id) for item in items})
+        hints = {}
+        if parsed.event is not None:
+            hints = {(items[0].lang, items[0].rev_id): hint_from_event(parsed.event)}
+        scored = await self.score({(item.lang, item.rev_id) for item in items}, hints)
 
         if parsed.kind != "batch":
             item = items[0]
@@ -115,9 +182,11 @@ class RevertRiskModel(JsonModel):
                     raise failure
         return {"predictions": predictions, "errors": errors}
 
-    async def score(self, keys: set[Key]) -> dict[Key, float | ModelServerError]:
+    async def score(
+        self, keys: set[Key], hints: Mapping[Key, Hint] | None = None
+    ) -> dict[Key, float | ModelServerError]:
         """P(reverted) of each (lang, rev_id), or why it cannot be scored."""
-        documents = await self._fetch(keys)
+        documents = await self._fetch(keys, hints or {})
         features = await self._features(documents)
         ready = [key for key in sorted(features) if not isinstance(features[key], ModelServerError)]
         assert self.classifier is not None, "predict() before load()"
@@ -128,9 +197,10 @@ class RevertRiskModel(JsonModel):
         results.update(zip(ready, self.classifier.predict_proba(rows)))
         return results
 
-    async def _fetch(self, keys: set[Key]) -> dict[Key, EditDocuments | ModelServerError]:
+    async def _fetch(
+        self, keys: set[Key], hints: Mapping[Key, Hint]
+    ) -> dict[Key, EditDocuments | ModelServerError]:
         """The documents of every revision: one group of calls per wiki, concurrently."""
-        assert self._client is not None, "predict() before startup()"
         by_lang: dict[str, list[int]] = defaultdict(list)
         for lang, rev_id in sorted(keys):
             by_lang[lang].append(rev_id)
@@ -138,7 +208,12 @@ class RevertRiskModel(JsonModel):
         async def one_wiki(lang: str, rev_ids: list[int]) -> dict[Key, Any]:
             endpoint = endpoint_for(self.settings, wikipedia_host(lang))
             try:
-                found = await fetch_edits(self._client, endpoint, rev_ids)  # type: ignore[arg-type]
+                found = await fetch_edits(
+                    self._client,
+                    endpoint,
+                    rev_ids,
+                    hints={r: hint for (lg, r), hint in hints.items() if lg == lang},
+                )
             except ModelServerError as error:
                 return {(lang, rev_id): error for rev_id in rev_ids}
             return {(lang, rev_id): found[rev_id] for rev_id in rev_ids}

@@ -1,12 +1,11 @@
 """Fixtures: settings -> model -> app -> client, for an in-memory wiki and the embedded one.
 
 The model file is trained once into ``revert-risk/.cache/model`` and reused while the
-code that determines it is unchanged (:func:`revert_risk.train.ensure_model`).
+code that determines it is unchanged (:func:`revert_risk_tools.train.ensure_model`).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
@@ -14,21 +13,16 @@ import httpx
 import pytest
 from aiohttp import web
 
-from inference_common.server import build_app
-from inference_common.testing import free_port
+from revert_risk.model import RevertRiskModel
+from revert_risk.settings import Settings
+from revert_risk_tools.train import ensure_model
 
-SERVICE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(SERVICE_DIR))  # `revert_risk` and `tests.fakes`, from any cwd
+from inference_testing.harness import free_port
 
-from revert_risk.model import RevertRiskModel  # noqa: E402
-from revert_risk.settings import Settings  # noqa: E402
-from revert_risk.train import ensure_model  # noqa: E402
-from tests.fakes import FakeWikiClient  # noqa: E402
+from .fakes import FakeWikiClient
+from .support import SERVICE_DIR, ApiRecorder, EventGateRecorder, client_for, started
 
-pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
-
-MODEL_NAME = "revertrisk-language-agnostic"
-PREDICT = f"/v1/models/{MODEL_NAME}:predict"
+pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -65,47 +59,21 @@ def fake_wiki() -> FakeWikiClient:
     return FakeWikiClient()
 
 
-async def _started(model: RevertRiskModel) -> RevertRiskModel:
-    model.load()
-    await model.startup()
-    return model
-
-
 @pytest.fixture
 async def model(settings: Settings, fake_wiki: FakeWikiClient) -> AsyncIterator[RevertRiskModel]:
     """The model, reading MediaWiki documents from ``fake_wiki``."""
-    model = await _started(RevertRiskModel(settings, client=fake_wiki))
+    model = await started(RevertRiskModel(settings, client=fake_wiki))
     yield model
-    await model.shutdown()
-
-
-async def _client_for(model: RevertRiskModel, settings: Settings) -> httpx.AsyncClient:
-    app = build_app([model], settings)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    await model.resources.shutdown()
 
 
 @pytest.fixture
 async def client(model: RevertRiskModel, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _client_for(model, settings) as client:
+    async with await client_for(model, settings) as client:
         yield client
 
 
 # -- the embedded MediaWiki ---------------------------------------------------------
-
-
-class ApiRecorder:
-    """A loopback proxy in front of the embedded wiki's API that records each call."""
-
-    def __init__(self, api_url: str) -> None:
-        self.api_url = api_url
-        self.calls: list[dict[str, str]] = []
-        self.base_url = ""
-
-    def revision_calls(self) -> list[dict[str, str]]:
-        return [c for c in self.calls if c.get("prop") == "revisions" and "revids" in c]
-
-    def reset(self) -> None:
-        self.calls.clear()
 
 
 @pytest.fixture
@@ -145,27 +113,18 @@ async def wiki_model(
 ) -> AsyncIterator[RevertRiskModel]:
     """The model, reading the embedded wiki (through the recording proxy)."""
     settings = make_settings(wiki_url=api_recorder.base_url)
-    model = await _started(RevertRiskModel(settings))
+    model = await started(RevertRiskModel(settings))
     yield model
-    await model.shutdown()
+    await model.resources.shutdown()
 
 
 @pytest.fixture
 async def wiki_client(wiki_model: RevertRiskModel) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _client_for(wiki_model, wiki_model.settings) as client:
+    async with await client_for(wiki_model, wiki_model.settings) as client:
         yield client
 
 
 # -- EventGate ----------------------------------------------------------------------
-
-
-class EventGateRecorder:
-    """A loopback EventGate that records the events posted to it."""
-
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.status = 201
-        self.url = ""
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping
 from inference_common.errors import UpstreamUnavailable
 from inference_common.mediawiki import Endpoint, MediaWikiClient
 
-from revert_risk.synthetic import Example
+from revert_risk_tools.synthetic import Example
 
 
 def _ids(value: Any) -> list[int]:

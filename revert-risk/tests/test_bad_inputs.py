@@ -1,18 +1,32 @@
-"""The shared bad-input tables (inference_common.testing), sent to this server: each gets
-its exact 4xx and JSON error, and the next good request is still answered correctly."""
+"""The shared bad-input tables (inference_testing.harness), sent to this server (bodies
+under every Content-Type and as CloudEvents): each gets its exact 4xx and JSON error, and
+the next good request is still answered correctly."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, AsyncIterator
 
 import httpx
 import pytest
 
-from inference_common.testing import BAD_BODIES, BAD_IDS, BAD_LANGS, BadBody, assert_error
-from revert_risk.synthetic import make_dataset
+from inference_common.server import build_app
+from inference_testing.harness import (
+    BAD_BODIES,
+    BAD_IDS,
+    BAD_LANGS,
+    CONTENT_TYPES,
+    BadBody,
+    ContentType,
+    assert_error,
+    free_port,
+)
+from revert_risk.model import RevertRiskModel
+from revert_risk.settings import Settings
+from revert_risk_tools.synthetic import make_dataset
 
-from conftest import PREDICT
-from tests.fakes import FakeWikiClient
+from .support import PREDICT
+from .fakes import FakeWikiClient
 
 GOOD = [e for e in make_dataset(10, seed=99) if e.parent is not None][0]
 GOOD_ID = GOOD.revision["revid"]
@@ -29,10 +43,31 @@ async def still_answers(client: httpx.AsyncClient) -> None:
     assert response.json()["revision_id"] == GOOD_ID
 
 
+@pytest.fixture(scope="module")
+async def one_server(model_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """One server for the whole body table (hundreds of requests)."""
+    settings = Settings(
+        model_path=model_path, wiki_url=f"http://127.0.0.1:{free_port()}", http_retries=0
+    )
+    model = RevertRiskModel(settings, client=FakeWikiClient().add(GOOD))
+    model.load()
+    await model.resources.startup()
+    try:
+        transport = httpx.ASGITransport(app=build_app([model], settings))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+    finally:
+        await model.resources.shutdown()
+
+
+@pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=str)
 @pytest.mark.parametrize("case", BAD_BODIES, ids=str)
-async def test_bad_bodies(client: httpx.AsyncClient, case: BadBody) -> None:
-    assert_error(await client.post(PREDICT, content=case.body), case.status, case.error_type)
-    await still_answers(client)
+async def test_bad_bodies(
+    one_server: httpx.AsyncClient, case: BadBody, content_type: ContentType
+) -> None:
+    response = await one_server.post(PREDICT, content=case.body, headers=content_type.headers)
+    assert_error(response, case.status, case.error_type)
+    await still_answers(one_server)
 
 
 @pytest.mark.parametrize(("name", "value"), BAD_IDS, ids=[name for name, _ in BAD_IDS])

@@ -12,8 +12,8 @@ import pytest
 from inference_common.errors import ModelLoadError
 from revert_risk.classifier import METADATA_FILE, MODEL_FILE, load_classifier
 from revert_risk.features import FEATURE_NAMES, extract_features, feature_row
-from revert_risk.synthetic import make_dataset
-from revert_risk.train import HOLDOUT_EXAMPLES, auc, ensure_model, train
+from revert_risk_tools.synthetic import make_dataset
+from revert_risk_tools.train import HOLDOUT_EXAMPLES, auc, ensure_model, train
 
 
 def test_small_training_run_saves_a_loadable_model(tmp_path: Path) -> None:
@@ -24,7 +24,7 @@ def test_small_training_run_saves_a_loadable_model(tmp_path: Path) -> None:
     assert saved["feature_names"] == list(FEATURE_NAMES)
     assert saved["library"] == "lightgbm"
     assert saved["training_data"] == {
-        "generator": "revert_risk.synthetic.make_dataset",
+        "generator": "revert_risk_tools.synthetic.make_dataset",
         "examples": 200,
         "seed": 3,
         "reverted_share": pytest.approx(0.5, abs=0.05),  # labels are noisy on purpose

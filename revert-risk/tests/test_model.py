@@ -11,10 +11,10 @@ import pytest
 
 from revert_risk.model import RevertRiskModel
 from revert_risk.settings import Settings
-from revert_risk.synthetic import Example, make_dataset
+from revert_risk_tools.synthetic import Example, make_dataset
 
-from conftest import MODEL_NAME, PREDICT, EventGateRecorder, _client_for, _started
-from tests.fakes import FakeWikiClient
+from .support import MODEL_NAME, PREDICT, EventGateRecorder, client_for, started
+from .fakes import FakeWikiClient
 
 
 def creation(example: Example, rev_id: int, page_id: int) -> Example:
@@ -154,9 +154,10 @@ async def test_parents_in_the_batch_are_not_fetched_again(
     # the parent's own parent (not in the batch) is the only one fetched in round two...
     grandparent = example.parent["parentid"]  # type: ignore[index]
     assert [sorted(c["revids"]) for c in revision_calls[1:]] == [[grandparent]]
-    # ...and this wiki does not have it, so the parent cannot be scored.
+    # ...and this wiki does not have it, so the parent cannot be scored (the shared policy,
+    # ORES's: a missing parent is RevisionNotFound naming the parent).
     [error] = body["errors"]
-    assert error["index"] == 1 and error["error"]["type"] == "TextDeleted"
+    assert error["index"] == 1 and error["error"]["type"] == "RevisionNotFound"
     assert f"revision {grandparent}, the parent of" in error["error"]["message"]
 
 
@@ -195,8 +196,11 @@ async def test_deleted_parent_text_is_410(
     assert "the parent of revision" in response.json()["error"]["message"]
     del fake_wiki.revisions_by_id[parent["revid"]]
     response = await client.post(PREDICT, json={"lang": "en", "rev_id": rev_id(example)})
-    assert response.status_code == 410
-    assert "deleted or missing" in response.json()["error"]["message"]
+    # the shared policy (ORES's): a parent that is gone altogether is RevisionNotFound
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "RevisionNotFound"
+    assert "the parent of revision" in response.json()["error"]["message"]
+    assert "does not exist or was deleted" in response.json()["error"]["message"]
 
 
 async def test_content_that_is_not_wikitext_is_422(
@@ -275,10 +279,10 @@ async def events_client(
     make_settings: Callable[..., Settings], fake_wiki: FakeWikiClient, eventgate: EventGateRecorder
 ):
     settings = make_settings(eventgate_url=eventgate.url, eventgate_stream="test.stream")
-    model = await _started(RevertRiskModel(settings, client=fake_wiki))
-    async with await _client_for(model, settings) as client:
+    model = await started(RevertRiskModel(settings, client=fake_wiki))
+    async with await client_for(model, settings) as client:
         yield client, model
-    await model.shutdown()
+    await model.resources.shutdown()
 
 
 async def test_page_change_event_emits_a_prediction_event(
@@ -354,14 +358,48 @@ async def test_process_pool_gives_the_same_scores(
     make_settings: Callable[..., Settings], client: httpx.AsyncClient, fake_wiki: FakeWikiClient
 ) -> None:
     settings = make_settings(process_pool_workers=2)
-    model = await _started(RevertRiskModel(settings, client=fake_wiki))
+    model = await started(RevertRiskModel(settings, client=fake_wiki))
     try:
         instances = {"instances": [{"lang": "en", "rev_id": rev_id(e)} for e in EDITS[:8]]}
-        async with await _client_for(model, settings) as pooled:
+        async with await client_for(model, settings) as pooled:
             with_pool, without = await asyncio.gather(
                 pooled.post(PREDICT, json=instances), client.post(PREDICT, json=instances)
             )
         assert with_pool.json() == without.json()
         assert len(model._pool.worker_pids()) == 2  # type: ignore[union-attr]
     finally:
-        await model.shutdown()
+        await model.resources.shutdown()
+
+
+async def test_an_event_fetches_parent_and_editor_in_the_first_round(
+    client: httpx.AsyncClient, fake_wiki: FakeWikiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event names the parent and the editor: they are asked for with the revision,
+    not after it (one round of MediaWiki calls instead of two, but for the page's age)."""
+    example = next(e for e in EDITS if e.user is not None)
+    event = page_change_event(example)
+    event["revision"]["editor"] = {
+        "user_text": example.revision["user"],
+        "user_id": example.revision["userid"],
+    }
+    answered: list[int] = []
+    # each call's ids and how many calls had been answered when it was made
+    rounds: list[tuple[str, int]] = []
+    original = fake_wiki.call
+
+    async def call(endpoint: Any, params: Any) -> Any:
+        kind = "users" if params.get("list") == "users" else "pages" if "pageids" in params else ""
+        rounds.append((kind or "revisions", len(answered)))
+        await asyncio.sleep(0.01)
+        try:
+            return await original(endpoint, params)
+        finally:
+            answered.append(1)
+
+    monkeypatch.setattr(fake_wiki, "call", call)
+    response = await client.post(PREDICT, json={"event": event})
+    assert response.status_code == 200, response.text
+    first_round = sorted(kind for kind, r in rounds if r == 0)
+    assert first_round == ["revisions", "revisions", "users"]
+    by_id = await client.post(PREDICT, json={"lang": "fr", "rev_id": rev_id(example)})
+    assert response.json()["output"] == by_id.json()["output"]

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from revert_risk import model as model_module
-from revert_risk.synthetic import make_dataset
+from revert_risk_tools.synthetic import make_dataset
 
-from conftest import PREDICT
-from tests.fakes import FakeWikiClient
+from .support import PREDICT
+from .fakes import FakeWikiClient
 
 EDITS = [e for e in make_dataset(12, seed=5) if e.parent is not None][:3]
 

@@ -11,10 +11,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from inference_common.testing import free_port, run_entry_point, serving
+from inference_testing.harness import free_port, run_entry_point, serving
 from revert_risk.classifier import METADATA_FILE, MODEL_FILE
 
-from conftest import MODEL_NAME, SERVICE_DIR
+from .support import MODEL_NAME, SERVICE_DIR
 
 
 def run(**settings: Any) -> subprocess.CompletedProcess[str]:

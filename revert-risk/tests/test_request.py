@@ -10,7 +10,7 @@ import pytest
 from inference_common.errors import InvalidInput
 from revert_risk.request import Item, ItemError, parse_request
 
-from conftest import PREDICT
+from .support import PREDICT
 
 PAGE_CHANGE = {
     "$schema": "/mediawiki/page/change/1.1.0",

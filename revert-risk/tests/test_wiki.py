@@ -12,13 +12,13 @@ import pytest
 from revert_risk.model import RevertRiskModel
 from revert_risk.settings import Settings
 
-from conftest import (
+from .support import (
     MODEL_NAME,
     PREDICT,
     ApiRecorder,
     EventGateRecorder,
-    _client_for,
-    _started,
+    client_for,
+    started,
 )
 
 
@@ -161,10 +161,10 @@ async def wiki_events(
     make_settings: Callable[..., Settings], api_recorder: ApiRecorder, eventgate: EventGateRecorder
 ):
     settings = make_settings(wiki_url=api_recorder.base_url, eventgate_url=eventgate.url)
-    model = await _started(RevertRiskModel(settings))
-    async with await _client_for(model, settings) as client:
+    model = await started(RevertRiskModel(settings))
+    async with await client_for(model, settings) as client:
         yield client, model
-    await model.shutdown()
+    await model.resources.shutdown()
 
 
 async def test_page_change_event_with_eventgate(
@@ -202,9 +202,9 @@ async def test_page_change_event_with_eventgate(
 
 async def test_mediawiki_down_is_a_clear_503(settings: Settings) -> None:
     """WIKI_URL points at a closed port (the default of these tests' settings)."""
-    model = await _started(RevertRiskModel(settings))
+    model = await started(RevertRiskModel(settings))
     try:
-        async with await _client_for(model, settings) as client:
+        async with await client_for(model, settings) as client:
             response = await client.post(PREDICT, json={"lang": "en", "rev_id": 12345})
             assert response.status_code == 503
             error = response.json()["error"]
@@ -217,4 +217,4 @@ async def test_mediawiki_down_is_a_clear_503(settings: Settings) -> None:
             assert batch.status_code == 503
             assert batch.json()["error"]["type"] == "UpstreamUnavailable"
     finally:
-        await model.shutdown()
+        await model.resources.shutdown()

@@ -3,13 +3,13 @@
 from inference_common.server import serve
 from inference_common.settings import load_settings
 
-from .model import build_models, ores_routers
+from .model import build_service
 from .settings import RevscoringSettings
 
 
 def main() -> None:
     settings = load_settings(RevscoringSettings)
-    serve(lambda: build_models(settings), settings, routers=ores_routers)
+    serve(lambda resources: build_service(settings, resources), settings)
 
 
 if __name__ == "__main__":

@@ -39,8 +39,10 @@ Compatibility steps (each is recorded in ``LoadedModel.compat_steps`` when it ap
 
 Spell checking needs no emulation beyond pinning: a model's pickled feature graph carries its
 own enchant dictionaries (revscoring < 2.6.2 English: one ``en`` Dict; later: en_US, en_GB and
-en_AU), so today's language modules are never consulted; :data:`PINNED_DICTIONARIES` fixes
-which installed dictionary a short tag opens.
+en_AU), so today's language modules are never consulted. Each pickled Dict is reopened by its
+tag with the service's Enchant configuration, and must open the provider and file production
+opens (:data:`revscoring_server.spelling.DICTIONARIES`, which pins the short tags old models
+carry: ``en``, ``de``, ``pt``).
 
 ``load_model`` collects scikit-learn's version warnings with ``warnings.catch_warnings``,
 which is process-wide while it runs: load models at start, not from concurrent threads.
@@ -89,6 +91,7 @@ from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.tree._tree import NODE_DTYPE, Tree
 
 from . import fast_features
+from .spelling import DICTIONARIES
 
 __all__ = [
     "CompatError",
@@ -460,15 +463,6 @@ _PACKAGE_FUNCTIONS: Mapping[tuple[str, str], Callable[..., Any]] = {
     ("draftquality.feature_lists.enwiki", "get_negative_score"): _second,
 }
 
-# Short language tags old models asked enchant for, pinned to one hunspell dictionary: which
-# file a short tag resolves to depends on what is installed (enchant takes the first matching
-# ``<tag>_*.dic`` it finds), so leaving it to enchant makes scores depend on the machine. The
-# ORES stacks used myspell (hunspell-format) dictionaries through enchant 1.6 / pyenchant 2.
-PINNED_DICTIONARIES: Mapping[str, str] = MappingProxyType(
-    {"en": "en_US", "de": "de_DE", "nl": "nl"}
-)
-_DICTIONARY_PROVIDER = "hunspell"
-
 
 class _CompatUnpickler(pickle.Unpickler):
     """Resolves the names in an old pickle to what they are called, or stand for, today.
@@ -542,30 +536,36 @@ def _widening_tree_class(steps: list[str]) -> type[Tree]:
 
 
 def _pinned_dictionary_class(path: str, dictionaries: dict[str, str]) -> type[enchant.Dict]:
-    """An enchant Dict that reopens a pickled dictionary by its pinned tag and provider.
+    """An enchant Dict that reopens a pickled dictionary by its tag, as production does.
 
     A pickled Dict carries only its tag (plus pyenchant 1.6 internals, dropped here); the
-    dictionary is reopened at unpickling, see :data:`PINNED_DICTIONARIES` for why pinned.
+    dictionary is reopened at unpickling and must be the provider and file production opens
+    for that tag (:data:`revscoring_server.spelling.DICTIONARIES`).
     """
 
     class PinnedDict(enchant.Dict):
         def __setstate__(self, state: dict[str, Any]) -> None:
-            pickled_tag = str(state["tag"])
-            tag = PINNED_DICTIONARIES.get(pickled_tag, pickled_tag)
-            broker = enchant.Broker()
-            broker.set_ordering(tag, _DICTIONARY_PROVIDER)
-            if not broker.dict_exists(tag):
+            tag = str(state["tag"])
+            expected = DICTIONARIES.get(tag)
+            if expected is None:
                 raise ModelLoadError(
-                    f"{path} needs the {_DICTIONARY_PROVIDER} dictionary {tag!r} (for the "
-                    f"model's {pickled_tag!r}), which is not installed"
+                    f"{path} asks enchant for a {tag!r} dictionary, which Lift Wing's "
+                    "production image does not have"
                 )
-            enchant.Dict.__init__(self, tag, broker)
-            if self.provider.name != _DICTIONARY_PROVIDER:
+            try:
+                enchant.Dict.__init__(self, tag)
+            except enchant.errors.DictNotFoundError:
                 raise ModelLoadError(
-                    f"{path} needs a {_DICTIONARY_PROVIDER} dictionary for {tag!r}; only "
-                    f"{self.provider.name} has one here"
+                    f"{path} needs the {expected.provider} dictionary {expected.name!r} (for "
+                    f"the model's {tag!r}; Debian package {expected.package}), which is not "
+                    "installed"
+                ) from None
+            if self.provider.name != expected.provider:
+                raise ModelLoadError(
+                    f"{path} needs the {expected.provider} dictionary {expected.name!r} for "
+                    f"{tag!r}; {self.provider.name} opened it here"
                 )
-            dictionaries[pickled_tag] = f"{tag} ({self.provider.name})"
+            dictionaries[tag] = f"{expected.name} ({self.provider.name})"
 
     return PinnedDict
 

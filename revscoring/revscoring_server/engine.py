@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from inference_common.cache import CACHE_LOOKUPS, MemoryCache, RedisCache, ScoreCache, SingleFlight
+from inference_common.edit_context import Hint
 from inference_common.errors import ModelNotFound, ModelServerError, UnsupportedContent
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from inference_common.pool import ProcessPool
@@ -49,20 +50,21 @@ RevisionResults = dict[int, dict[str, ModelResult]]
 
 
 class ScoringEngine:
+    """Owned by the process's :class:`~inference_common.resources.SharedResources` (which
+    starts and closes it once); handed to every model and to the ORES router."""
+
     def __init__(
         self,
         settings: RevscoringSettings,
         models: Mapping[str, ServedModel],
         *,
-        client: MediaWikiClient | None = None,
+        client: MediaWikiClient,
     ) -> None:
         self.settings = settings
         self.models = dict(models)
-        self.client = client or MediaWikiClient.from_settings(settings)
+        self.client = client  # shared, closed by its owner
         self.cache = cache_from_settings(settings)
         self.flight = SingleFlight()
-        self._started = False  # lifecycle of the shared engine, not request state
-        self._closed = False
         # text-derived values of recent revisions (a cache, like the score cache)
         reuse_bytes = settings.fast_features_reuse_bytes if settings.fast_features else 0
         self.reuse = TextReuse(reuse_bytes) if reuse_bytes > 0 else None
@@ -88,21 +90,16 @@ class ScoringEngine:
         return self.models[name]
 
     async def start(self) -> None:
-        """Start the pool's workers now. Every served model calls this: once is enough."""
-        if self.pool is not None and not self._started:
-            self._started = True
+        """Start the pool's workers before the first request."""
+        if self.pool is not None:
             await asyncio.to_thread(self.pool.warm_up)
 
     async def close(self) -> None:
-        """Close the shared resources; the first served model to shut down does it."""
-        if self._closed:
-            return
-        self._closed = True
-        await self.client.close()
+        """Close what the engine made: its cache and pool."""
         if self.cache is not None:
             await self.cache.close()
         if self.pool is not None:
-            self.pool.shutdown()
+            await asyncio.to_thread(self.pool.shutdown)
 
     async def score(
         self,
@@ -111,11 +108,12 @@ class ScoringEngine:
         rev_ids: Sequence[int],
         *,
         features: bool = False,
+        hints: Mapping[int, Hint] | None = None,
     ) -> RevisionResults:
         """Scores of every revision for every model (or the error of each), from the cache
         where possible; concurrent requests for the same score compute it once."""
         if features or self.cache is None:
-            return await self._compute(wiki, models, rev_ids, features)
+            return await self._compute(wiki, models, rev_ids, features, hints)
         cache = self.cache
         pairs = {cache_key(wiki, m, r): (r, m) for r in rev_ids for m in models}
         found = await cache.get_many(pairs)
@@ -124,7 +122,7 @@ class ScoringEngine:
             wanted = [pairs[key] for key in keys]
             wanted_models = list({id(m): m for _, m in wanted}.values())
             wanted_revs = list(dict.fromkeys(r for r, _ in wanted))
-            computed = await self._compute(wiki, wanted_models, wanted_revs, False)
+            computed = await self._compute(wiki, wanted_models, wanted_revs, False, hints)
             values = {key: computed[r][m.kind.name] for key, (r, m) in zip(keys, wanted)}
             await cache.set_many(
                 {k: v for k, v in values.items() if not isinstance(v, ModelServerError)}
@@ -146,10 +144,11 @@ class ScoringEngine:
         models: Sequence[ServedModel],
         rev_ids: Sequence[int],
         features: bool,
+        hints: Mapping[int, Hint] | None = None,
     ) -> RevisionResults:
         needs = union_needs(model.kind.needs for model in models)
         endpoint = endpoint_for(self.settings, self.settings.host_for(wiki))
-        fetched = await fetch_revision_docs(self.client, endpoint, rev_ids, needs)
+        fetched = await fetch_revision_docs(self.client, endpoint, rev_ids, needs, hints=hints)
 
         async def one(rev_id: int) -> tuple[int, dict[str, ModelResult]]:
             docs = fetched[rev_id]

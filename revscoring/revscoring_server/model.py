@@ -10,19 +10,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
+from inference_common.api_docs import PredictDoc
+from inference_common.edit_context import hint_from_event
 from inference_common.errors import InvalidInput, ModelLoadError, ModelServerError
 from inference_common.events import EventGateClient, parse_event, revision_score_event
 from inference_common.inputs import optional_bool, require_rev_id
 from inference_common.model import JsonModel
+from inference_common.resources import SharedResources
+from inference_common.server import Service
 
 from .engine import ScoringEngine
-from .ores import ores_response
+from .ores import OresResponse, ores_response
 from .scoring import ServedModel, load_served_model
 from .settings import RevscoringSettings
 
 DEFAULT_STREAM = "mediawiki.revision-score"
+
+
+class PredictRequest(BaseModel):
+    """The body of ``:predict`` (documentation only: the model parses the body itself)."""
+
+    rev_id: int | None = Field(None, description="The revision to score (or give `event`)")
+    extended_output: bool = Field(False, description="Add the model's feature values")
+    event: dict[str, Any] | None = Field(
+        None, description="A mediawiki.revision-create or page_change event instead of rev_id"
+    )
 
 
 class RevscoringModel(JsonModel):
@@ -43,13 +57,23 @@ class RevscoringModel(JsonModel):
     def load(self) -> bool:
         return self.ready
 
-    async def startup(self) -> None:
-        await self.engine.start()
-
-    async def shutdown(self) -> None:
-        if self.eventgate is not None:
-            await self.eventgate.close()
-        await self.engine.close()
+    def predict_doc(self) -> PredictDoc:
+        kind = self.served.kind
+        return PredictDoc(
+            summary=f"{self.served.wiki} {kind.name}: {kind.description}",
+            description=(
+                f"Scores one revision of {self.served.wiki} with the {kind.name} model "
+                f"(version {self.served.version}), in the ORES v3 shape. The same scores, for "
+                "many revisions and models at once, are at `/v3/scores/`."
+            ),
+            request=PredictRequest,
+            response=OresResponse,
+            examples={
+                "a revision": {"rev_id": 123456},
+                "with feature values": {"rev_id": 123456, "extended_output": True},
+            },
+            error_statuses=(400, 404, 410, 413, 502, 503),
+        )
 
     async def predict(  # type: ignore[override]
         self, request: dict[str, Any], headers: dict[str, str] | None = None
@@ -65,8 +89,9 @@ class RevscoringModel(JsonModel):
         else:
             rev_id = require_rev_id(request)
         features = optional_bool(request, "extended_output")
+        hints = {rev_id: hint_from_event(event)} if event is not None else None
         results = await self.engine.score(
-            self.served.wiki, [self.served], [rev_id], features=features
+            self.served.wiki, [self.served], [rev_id], features=features, hints=hints
         )
         result = results[rev_id][self.served.kind.name]
         if isinstance(result, ModelServerError):
@@ -96,20 +121,22 @@ def model_files(settings: RevscoringSettings) -> dict[str, Path]:
     return found
 
 
-def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
-    """Load every model, and one engine and EventGate client that they share."""
+def build_service(settings: RevscoringSettings, resources: SharedResources) -> Service:
+    """Load every model; one engine (owned by ``resources``) and the shared EventGate
+    client serve them all, and the ORES v3 API routes (``/v3/scores/...``) use the same
+    engine."""
+    from .ores_api import build_router
+
     served = {
         name: load_served_model(name, path, fast_features=settings.fast_features)
         for name, path in model_files(settings).items()
     }
-    engine = ScoringEngine(settings, served)
-    eventgate = EventGateClient.from_settings(settings)
+    engine = resources.own(ScoringEngine(settings, served, client=resources.wiki))
     stream = settings.eventgate_stream or DEFAULT_STREAM
-    return [RevscoringModel(model, engine, eventgate, stream) for model in served.values()]
+    models = [RevscoringModel(model, engine, resources.events, stream) for model in served.values()]
+    return Service(models, [build_router(engine)])
 
 
-def ores_routers(models: list[RevscoringModel]) -> list[APIRouter]:
-    """The ORES v3 API routes (``/v3/scores/...``) over the same engine."""
-    from .ores_api import build_router
-
-    return [build_router(models[0].engine)] if models else []
+def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
+    """The models alone (on resources of their own that nothing starts: tests)."""
+    return list(build_service(settings, SharedResources(settings)).models)  # type: ignore[arg-type]

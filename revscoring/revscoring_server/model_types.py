@@ -1,8 +1,10 @@
 """The revscoring model types the server knows, and what each needs and answers.
 
 A served model is named ``{wiki}-{model}`` (``enwiki-damaging``,
-``wikidatawiki-itemquality``); ``model`` is one of the types registered in
-:data:`MODEL_TYPES`. For each type the registry says:
+``wikidatawiki-itemquality``); ``wiki`` is the wiki's database name (``eswikibooks``) or
+Lift Wing's spelling of it (``eswikibookswiki``, see
+:func:`inference_common.wikis.canonical_wiki_id`), and ``model`` is one of the types
+registered in :data:`MODEL_TYPES`. For each type the registry says:
 
 * its **family**: the ORES repository its models come from;
 * its **label kind**: a boolean (editquality), one class of several
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
 from typing import Any
+
+from inference_common.wikis import canonical_wiki_id
 
 
 class Family(str, Enum):
@@ -147,7 +151,7 @@ MODEL_TYPES: Mapping[str, ModelType] = MappingProxyType({t.name: t for t in _TYP
 
 
 class UnknownModelType(ValueError):
-    """A model name that is not ``{wiki}-{model}`` with a known ``model``."""
+    """A model name that is not ``{wiki}-{model}`` with a known ``wiki`` and ``model``."""
 
 
 def model_type(name: str) -> ModelType:
@@ -160,11 +164,16 @@ def model_type(name: str) -> ModelType:
 
 
 def parse_inference_name(inference_name: str) -> tuple[str, ModelType]:
-    """Split ``"enwiki-damaging"`` into ``("enwiki", <ModelType damaging>)``."""
+    """Split ``"enwiki-damaging"`` into ``("enwiki", <ModelType damaging>)``; the wiki comes
+    back as its database name (``"eswikibookswiki-goodfaith"`` -> ``"eswikibooks"``)."""
     wiki, sep, name = inference_name.rpartition("-")
     if not sep or not wiki:
         raise UnknownModelType(f"model name {inference_name!r} is not '{{wiki}}-{{model}}'")
-    return wiki, model_type(name)
+    kind = model_type(name)
+    try:
+        return canonical_wiki_id(wiki), kind
+    except ValueError as error:
+        raise UnknownModelType(f"model name {inference_name!r}: {error}") from None
 
 
 def _label_key(label: Any) -> str:

@@ -13,11 +13,64 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from pydantic import BaseModel, RootModel
+
+from inference_common.api_docs import ErrorBody
 from inference_common.errors import ModelServerError
 
 from .scoring import ServedModel
 
 MODEL_INFO_FIELDS = ("version", "type", "labels", "features", "revscoring_version")
+
+
+class Score(BaseModel):
+    """A model's score of one revision."""
+
+    prediction: bool | str | list[str]
+    probability: dict[str, float]
+
+
+class ModelResult(BaseModel):
+    """One model's answer about one revision: a score (``features`` with
+    ``features=true`` / ``extended_output``), or the error that prevented it."""
+
+    score: Score | None = None
+    features: dict[str, Any] | None = None
+    error: ErrorBody | None = None
+
+
+class WikiResult(BaseModel):
+    """What is said about one wiki: its models' info and, when revisions were asked
+    for, ``scores[rev_id][model]``."""
+
+    models: dict[str, dict[str, Any]]
+    scores: dict[str, dict[str, ModelResult]] | None = None
+
+
+class OresResponse(RootModel[dict[str, WikiResult]]):
+    """The ORES v3 response, by wiki (documentation only: responses are not re-validated)."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "enwiki": {
+                        "models": {"damaging": {"version": "0.5.1"}},
+                        "scores": {
+                            "123456": {
+                                "damaging": {
+                                    "score": {
+                                        "prediction": False,
+                                        "probability": {"false": 0.93, "true": 0.07},
+                                    }
+                                }
+                            }
+                        },
+                    }
+                }
+            ]
+        }
+    }
 
 
 def _label_key(label: Any) -> str:

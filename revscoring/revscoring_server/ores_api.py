@@ -4,8 +4,11 @@
 - ``GET|POST /v3/scores/{wiki}/?models=damaging|goodfaith&revids=1|2|3`` (at most
   :data:`MAX_REVIDS` revids), ``/v3/scores/{wiki}/{rev_id}/``,
   ``/v3/scores/{wiki}/{rev_id}/{model}/``;
-- ``features=true`` adds feature values (and bypasses the score cache),
-  ``model_info=version|type|labels|...`` chooses what is said about each model;
+- every path is answered directly with or without its trailing slash (ORES' canonical
+  form has it; a redirect would name the server's own host, not the gateway's);
+- ``features`` (ORES: present, with no value) or ``features=true`` adds feature values
+  (and bypasses the score cache), ``model_info=version|type|labels|...`` chooses what is
+  said about each model (on ``/v3/scores/`` too);
 - ``POST /v3/precache`` with a revision-create event scores it for every model of its
   wiki, so that the first client call is a cache hit.
 
@@ -14,20 +17,53 @@ Parameters come from the query string, or from a POST body (form or JSON).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 
+from inference_common.api_docs import error_responses
 from inference_common.errors import InvalidInput, ModelNotFound
 from inference_common.events import parse_event
 from inference_common.inputs import MAX_REV_ID, decode_body
 
 from .engine import ScoringEngine
-from .ores import MODEL_INFO_FIELDS, model_info, ores_response
+from .ores import MODEL_INFO_FIELDS, OresResponse, model_info, ores_response
 from .scoring import ServedModel
 
 MAX_REVIDS = 50
+Handler = Callable[..., Awaitable[dict[str, Any]]]
+ERROR_RESPONSES = error_responses(400, 404, 503)
+# Read by hand from the query string or a POST body (see _params); declared for the docs.
+QUERY_PARAMETERS = [
+    {
+        "name": "models",
+        "in": "query",
+        "description": "Model names separated by '|' (default: every model of the wiki)",
+        "schema": {"type": "string"},
+        "example": "damaging|goodfaith",
+    },
+    {
+        "name": "revids",
+        "in": "query",
+        "description": f"Revision ids separated by '|' (at most {MAX_REVIDS})",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "features",
+        "in": "query",
+        "description": "Add the feature values (present without a value, or 'true')",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "model_info",
+        "in": "query",
+        "description": "What to say about each model, separated by '|': "
+        + ", ".join(MODEL_INFO_FIELDS)
+        + " (default: version)",
+        "schema": {"type": "string"},
+    },
+]
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -53,10 +89,13 @@ def _as_param(value: Any) -> str:
 
 
 def _flag(params: dict[str, str], name: str) -> bool:
-    value = params.get(name, "").lower()
-    if value in ("", "false", "0", "no"):
+    """Absent: false. Present without a value (ORES' ``?features``): true."""
+    if name not in params:
         return False
-    if value in ("true", "1", "yes"):
+    value = params[name].lower()
+    if value in ("false", "0", "no"):
+        return False
+    if value in ("", "true", "1", "yes"):
         return True
     raise InvalidInput(f"{name} must be true or false, got {value[:20]!r}")
 
@@ -80,7 +119,7 @@ def _rev_ids(raw: str) -> list[int]:
 
 
 def build_router(engine: ScoringEngine) -> APIRouter:
-    router = APIRouter(prefix="/v3")
+    router = APIRouter(prefix="/v3", tags=["ORES v3"])
 
     def wiki_models(wiki: str, names: str | None) -> list[ServedModel]:
         served = engine.wikis().get(wiki)
@@ -120,26 +159,48 @@ def build_router(engine: ScoringEngine) -> APIRouter:
         results = await engine.score(wiki, models, rev_ids, features=_flag(params, "features"))
         return ores_response(wiki, models, results, info_fields=fields)
 
-    @router.get("/scores/")
-    async def all_wikis() -> dict[str, Any]:
+    def route(path: str, methods: list[str], summary: str) -> Callable[[Handler], Handler]:
+        """``path`` with and without its trailing slash, both answered directly: a redirect
+        would name the server's own host, which behind a gateway is not the client's."""
+
+        def register(handler: Handler) -> Handler:
+            documented = {
+                "summary": summary,
+                "responses": {200: {"model": OresResponse}, **ERROR_RESPONSES},
+                "openapi_extra": {"parameters": QUERY_PARAMETERS},
+            }
+            router.api_route(path + "/", methods=methods, **documented)(handler)
+            router.api_route(path, methods=methods, include_in_schema=False)(handler)
+            return handler
+
+        return register
+
+    @route("/scores", ["GET"], "The wikis served, with each model's info")
+    async def all_wikis(request: Request) -> dict[str, Any]:
+        fields = info_fields(await _params(request))
         return {
-            wiki: {"models": {m.kind.name: model_info(m) for m in models}}
+            wiki: {"models": {m.kind.name: model_info(m, fields) for m in models}}
             for wiki, models in engine.wikis().items()
         }
 
-    @router.api_route("/scores/{wiki}/", methods=["GET", "POST"])
+    @route("/scores/{wiki}", ["GET", "POST"], "Score revisions with models of a wiki")
     async def wiki_scores(request: Request, wiki: str) -> dict[str, Any]:
         return await score(request, wiki, None, None)
 
-    @router.api_route("/scores/{wiki}/{rev_id}/", methods=["GET", "POST"])
+    @route("/scores/{wiki}/{rev_id}", ["GET", "POST"], "Score one revision with models of a wiki")
     async def revision_scores(request: Request, wiki: str, rev_id: str) -> dict[str, Any]:
         return await score(request, wiki, _rev_ids(rev_id), None)
 
-    @router.api_route("/scores/{wiki}/{rev_id}/{model}/", methods=["GET", "POST"])
+    @route("/scores/{wiki}/{rev_id}/{model}", ["GET", "POST"], "Score one revision, one model")
     async def model_score(request: Request, wiki: str, rev_id: str, model: str) -> dict[str, Any]:
         return await score(request, wiki, _rev_ids(rev_id), model)
 
-    @router.post("/precache")
+    @router.post("/precache/", include_in_schema=False)
+    @router.post(
+        "/precache",
+        summary="Score a revision-create event with every model of its wiki (warms the cache)",
+        responses={200: {"model": OresResponse}, **ERROR_RESPONSES},
+    )
     async def precache(request: Request) -> dict[str, Any]:
         body = decode_body(await request.body())
         event = parse_event(body.get("event", body))

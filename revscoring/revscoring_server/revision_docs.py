@@ -32,6 +32,8 @@ from revscoring.dependencies import dig
 from revscoring.errors import CaughtDependencyError
 from revscoring.extractors import api
 
+from inference_common.mediawiki import main_slot
+
 Doc = Mapping[str, Any]
 
 REVISION_PROPS = "ids|timestamp|user|userid|comment|size|flags|content|contentmodel"
@@ -162,7 +164,7 @@ def normalize_revision(doc: Doc) -> dict[str, Any]:
     normalized = {key: value for key, value in doc.items() if key != "minor"}
     if doc.get("minor"):
         normalized["minor"] = True
-    main = dict((doc.get("slots") or {}).get("main") or {})
+    main = dict(main_slot(doc))
     if "content" not in main and "content" in doc:
         main["content"] = doc["content"]
     if "contentmodel" not in main and "contentmodel" in doc:

@@ -26,6 +26,7 @@ from inference_common.errors import (
     UnsupportedContent,
     UserDeleted,
 )
+from inference_common.mediawiki import main_slot
 
 from . import compat
 from .fast_features import TextReuse
@@ -72,7 +73,7 @@ def load_served_model(name: str, path: Path, *, fast_features: bool = True) -> S
 
 
 def content_model_of(revision: Mapping[str, Any]) -> str:
-    main = (revision.get("slots") or {}).get("main") or {}
+    main = main_slot(revision)
     return str(main.get("contentmodel") or revision.get("contentmodel") or "wikitext")
 
 
@@ -90,7 +91,7 @@ def text_size(docs: RevisionDocs) -> int:
     size = 0
     for doc in (docs.rev, docs.parent):
         if doc:
-            main = (doc.get("slots") or {}).get("main") or {}
+            main = main_slot(doc)
             size += len(main.get("content") or "")
     return size
 

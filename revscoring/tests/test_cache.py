@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import redis.asyncio as redis
 
-from conftest import Server, WikiProxy, free_port
+from .support import Server, WikiProxy, free_port
 from inference_common.cache import MemoryCache, RedisCache
 
 EDIT_MODELS = ("enwiki-damaging", "enwiki-goodfaith")

@@ -21,13 +21,10 @@ import sklearn.ensemble._gb
 from revscoring.dependencies import solve
 from sklearn.tree._tree import Tree
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
-if str(SERVICE_DIR) not in sys.path:  # plain `pytest tests` does not put it there
-    sys.path.insert(0, str(SERVICE_DIR))
+from revscoring_server import compat
 
-from revscoring_server import compat  # noqa: E402
+from .support import ORES_MODELS_DIR as ORES_MODELS
 
-ORES_MODELS = SERVICE_DIR.parent.parent / "shared" / "models" / "ores"
 NLWIKI = "nlwiki.articlequality"
 DEWIKI = "dewiki.damaging.rs2.2.4"
 LINEAR_SVC_2015 = "enwiki.damaging.linear_svc.2015.model"
@@ -297,6 +294,35 @@ def test_truncated_real_model_gives_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(compat.ModelLoadError) as raised:
         compat.load_model(truncated)
     assert "truncated" in assert_one_line(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("tag", "opened"),
+    [("pt", "pt_BR (hunspell)"), ("sr", "sr_RS (hunspell)"), ("uk", "uk (aspell)")],
+)
+def test_pickled_dictionaries_open_what_production_opens(
+    tmp_path: Path, tag: str, opened: str
+) -> None:
+    """An old model's pickled Dict reopens by its tag as production's image resolves it
+    (revscoring_server.spelling): the dewiki model with its ``de`` Dict retagged, as a
+    ptwiki model's ``pt`` (which stopped the server before ``pt`` was pinned)."""
+    data = shared_file(f"{DEWIKI}.model").read_bytes()
+    pickled_tag = b"X\x02\x00\x00\x00de"  # BINUNICODE "de", the Dict's tag
+    assert data.count(pickled_tag) == 1
+    retagged = tmp_path / "model.bin"
+    retagged.write_bytes(data.replace(pickled_tag, b"X\x02\x00\x00\x00" + tag.encode()))
+    assert dict(compat.load_model(retagged).dictionaries) == {tag: opened}
+
+
+def test_a_dictionary_production_lacks_gives_one_clear_error(tmp_path: Path) -> None:
+    data = shared_file(f"{DEWIKI}.model").read_bytes()
+    retagged = tmp_path / "model.bin"
+    retagged.write_bytes(data.replace(b"X\x02\x00\x00\x00de", b"X\x02\x00\x00\x00tr"))
+    with pytest.raises(compat.ModelLoadError) as raised:
+        compat.load_model(retagged)
+    assert "'tr' dictionary, which Lift Wing's production image does not have" in (
+        assert_one_line(raised.value)
+    )
 
 
 # --- no global state -----------------------------------------------------------------------

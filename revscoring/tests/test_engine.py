@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from conftest import MemoryClient, MemoryWiki, free_port
+from .support import MemoryClient, MemoryWiki, free_port
 
 from inference_common.cache import MemoryCache
 from inference_common.errors import (

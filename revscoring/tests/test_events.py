@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator, Callable
 
 import httpx
 import pytest
-from conftest import EventRecorder, Server, free_port
+from .support import EventRecorder, Server, free_port
 
 from revscoring_server.demo import DEMO_VERSION
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ORES_MODELS_DIR, SERVICE_DIR
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from revscoring.features.wikitext.datasources import tokenized
@@ -29,6 +28,8 @@ from revscoring_server.fast_features import TextReuse, substitutions
 from revscoring_server.fetch import fetch_revision_docs, union_needs
 from revscoring_server.revision_docs import RevisionDocs
 from revscoring_server.settings import RevscoringSettings
+
+from .support import ORES_MODELS_DIR, SERVICE_DIR
 
 sys.path.insert(0, str(SERVICE_DIR.parent / "benchmarks"))
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from conftest import Server, WikiProxy
+from .support import Server, WikiProxy
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -130,6 +130,98 @@ async def test_model_info_chooses_what_is_said_about_models(
     response = await demo_server.client.get("/v3/scores/enwiki/", params={"model_info": "secrets"})
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "InvalidInput"
+
+
+# -- every URL form ORES v3 answered, with and without the trailing slash, never a redirect ----
+
+# (path, what the body holds): wikis, model names per wiki, revids scored (None: a listing),
+# whether features are given, and the model_info fields. {good}/{bad} are seed revisions.
+ORES_FORMS = [
+    ("/v3/scores/", "enwiki wikidatawiki", "*", None, False, ["version"]),
+    ("/v3/scores/?model_info=version|type", "enwiki wikidatawiki", "*", None, False,
+     ["version", "type"]),
+    ("/v3/scores/enwiki/", "enwiki", "*", None, False, ["version"]),
+    ("/v3/scores/enwiki/?models=damaging|goodfaith", "enwiki", "damaging goodfaith", None,
+     False, ["version"]),
+    ("/v3/scores/enwiki/?models=damaging|goodfaith&revids={good}|{bad}", "enwiki",
+     "damaging goodfaith", "{good} {bad}", False, ["version"]),
+    ("/v3/scores/enwiki/?revids={good}&model_info=labels", "enwiki", "*", "{good}", False,
+     ["labels"]),
+    ("/v3/scores/enwiki/{good}/", "enwiki", "*", "{good}", False, ["version"]),
+    ("/v3/scores/enwiki/{good}/?models=damaging|goodfaith", "enwiki", "damaging goodfaith",
+     "{good}", False, ["version"]),
+    ("/v3/scores/enwiki/{good}/?features", "enwiki", "*", "{good}", True, ["version"]),
+    ("/v3/scores/enwiki/{good}/damaging/", "enwiki", "damaging", "{good}", False, ["version"]),
+    ("/v3/scores/enwiki/{good}/damaging/?features=true&model_info=version|type", "enwiki",
+     "damaging", "{good}", True, ["version", "type"]),
+]  # fmt: skip
+
+
+def _without_slash(path: str) -> str:
+    base, _, query = path.partition("?")
+    return base.rstrip("/") + (f"?{query}" if query else "")
+
+
+@pytest.mark.parametrize("slash", [True, False], ids=["slash", "no-slash"])
+@pytest.mark.parametrize("form", ORES_FORMS, ids=[form[0] for form in ORES_FORMS])
+async def test_every_ores_form_is_answered_directly(
+    demo_server: Server, seed: dict[str, Any], form: tuple, slash: bool
+) -> None:
+    template, wikis, kinds, revids, features, info = form
+    ids = {"good": seed["revisions"]["good_edit"], "bad": seed["revisions"]["vandalism"]}
+    path = template.format(**ids)
+    response = await demo_server.client.get(path if slash else _without_slash(path))
+    # no redirect: behind a gateway its Location would name this server's own host
+    assert response.status_code == 200, (response.status_code, response.headers, response.text)
+    body = response.json()
+    assert sorted(body) == wikis.split()
+    for wiki, doc in body.items():
+        every = ENWIKI_KINDS if wiki == "enwiki" else ITEM_KINDS
+        expected_kinds = every if kinds == "*" else kinds.split()
+        assert sorted(doc["models"]) == sorted(expected_kinds)
+        for kind_info in doc["models"].values():
+            assert list(kind_info) == info
+        if revids is None:
+            assert list(doc) == ["models"]
+            continue
+        expected_revids = revids.format(**ids).split()
+        assert list(doc["scores"]) == expected_revids
+        for by_model in doc["scores"].values():
+            assert sorted(by_model) == sorted(expected_kinds)
+            for kind, result in by_model.items():
+                assert sorted(result) == (["features", "score"] if features else ["score"])
+                check_output(MODEL_TYPES[kind], result["score"])
+
+
+async def test_the_issue_url_scores_without_a_redirect(
+    demo_server: Server, seed: dict[str, Any]
+) -> None:
+    """``/v3/scores/enwiki/671?models=damaging|goodfaith`` answered 307 to a host-named URL."""
+    rev_id = seed["revisions"]["good_edit"]
+    url = f"/v3/scores/enwiki/{rev_id}?models=damaging|goodfaith"
+    response = await demo_server.client.get(url)
+    assert response.status_code == 200
+    assert "location" not in response.headers
+    with_slash = await demo_server.client.get(
+        f"/v3/scores/enwiki/{rev_id}/?models=damaging|goodfaith"
+    )
+    assert response.json() == with_slash.json()
+    posted = await demo_server.client.post(
+        f"/v3/scores/enwiki/{rev_id}", data={"models": "damaging"}
+    )
+    assert posted.status_code == 200
+    assert list(posted.json()["enwiki"]["scores"][str(rev_id)]) == ["damaging"]
+    precache = await demo_server.client.post("/v3/precache/", json={"rev_id": 5})
+    assert precache.status_code == 400  # the same route as /v3/precache, not a redirect
+
+
+async def test_a_trailing_slash_elsewhere_is_a_json_404_not_a_redirect(
+    demo_server: Server,
+) -> None:
+    for path in ("/v1/models/enwiki-damaging/", "/v2/health/ready/", "/v1/models/"):
+        response = await demo_server.client.get(path)
+        assert response.status_code == 404, (path, response.status_code, response.headers)
+        assert response.json()["error"]["type"] == "NotFound"
 
 
 # -- scores ------------------------------------------------------------------------------------
@@ -337,7 +429,8 @@ def api_facts(embedded_wiki: Any, rev_ids: list[int]) -> dict[int, dict[str, Any
 async def test_a_batch_is_fetched_in_one_call_per_kind_of_document(
     counted: Server, wiki_proxy: WikiProxy, embedded_wiki: Any, article_revisions: list[int]
 ) -> None:
-    """10 revisions x 2 models: one revisions call, one parents call, one users call."""
+    """10 revisions x 2 models: one revisions call, one parents call (for the parents not
+    in the batch), one users call."""
     rev_ids = article_revisions[-10:]
     facts = api_facts(embedded_wiki, rev_ids)
     response = await counted.client.get(
@@ -350,17 +443,18 @@ async def test_a_batch_is_fetched_in_one_call_per_kind_of_document(
         for kind in ("damaging", "goodfaith"):
             assert_score(scores[str(rev_id)][kind], kind)
     revisions = wiki_proxy.calls_of("revisions")
-    assert [set(map(int, call["revids"].split("|"))) for call in revisions] == [
-        set(rev_ids),
-        {facts[r]["parentid"] for r in rev_ids if facts[r]["parentid"]},
-    ]
+    outside = {facts[r]["parentid"] for r in rev_ids if facts[r]["parentid"]} - set(rev_ids)
+    assert [set(map(int, call["revids"].split("|"))) for call in revisions] == [set(rev_ids)] + (
+        [outside] if outside else []
+    )
     registered = {facts[r]["user"] for r in rev_ids if facts[r]["userid"]}
     users = wiki_proxy.calls_of("users")
     assert [set(call["ususers"].split("|")) for call in users] == (
         [registered] if registered else []
     )
     assert wiki_proxy.calls_of("creations") == []
-    assert len(wiki_proxy.calls) == 2 + len(users)
+    assert len(wiki_proxy.calls) == len(revisions) + len(users)
+    assert wiki_proxy.methods == ["GET"] * len(wiki_proxy.calls)  # reads are GETs
 
 
 async def test_text_only_models_fetch_the_revisions_only(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
 import pytest
-from conftest import NLTK_DATA, ORES_MODELS_DIR, SERVICE_DIR, Server, free_port
+from .support import NLTK_DATA, ORES_MODELS_DIR, SERVICE_DIR, Server, free_port
 
 from revscoring_server.model_types import MODEL_TYPES, check_output
 

@@ -11,7 +11,7 @@ from typing import Any, AsyncIterator, Callable
 
 import httpx
 import pytest
-from conftest import Server, WikiProxy, free_port
+from .support import Server, WikiProxy, free_port
 
 DAMAGING = "enwiki-damaging"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import NLTK_DATA, SERVICE_DIR
+from .support import NLTK_DATA, SERVICE_DIR
 
-from inference_common.testing import run_entry_point, serving
+from inference_testing.harness import run_entry_point, serving
 
 
 def run_server(**settings: Any) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Server
+from .support import Server
 
 from revscoring_server.demo import DEMO_MODEL_NAMES, DEMO_VERSION
 from revscoring_server.model_types import MODEL_TYPES, LabelKind, check_output

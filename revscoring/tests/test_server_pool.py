@@ -12,7 +12,7 @@ from typing import Any, AsyncIterator, Callable
 
 import httpx
 import pytest
-from conftest import Server
+from .support import Server
 
 MODELS = ("enwiki-damaging", "enwiki-articlequality")
 

@@ -20,9 +20,9 @@ from typing import Callable
 import aiohttp
 import pytest
 
-from conftest import NLTK_DATA, SERVICE_DIR
+from .support import NLTK_DATA, SERVICE_DIR
 
-from inference_common.testing import serving
+from inference_testing.harness import serving
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "30"))
 CONCURRENCY = 32

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -16,11 +17,20 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 PIPELINE = REPO / ".pipeline"
-SCHEMA = REPO.parent / "shared" / "schemas" / "blubber-config.schema.json"
+# The shared files beside the checkout (SHARED_DIR, as for `make images`; default ../shared).
+SCHEMAS = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared")) / "schemas"
+SCHEMA = SCHEMAS / "blubber-config.schema.json"
+KSERVE_CRD = SCHEMAS / "kserve-inferenceservice-crd.yaml"  # KServe's InferenceService CRD
 
 APP_ROOT = PurePosixPath("/srv/app")  # the repository's root inside every image
 VENV = PurePosixPath("/opt/lib/venv")
 HTTP_PORT = 8080
+
+# What an image holds of python/: the shared package's metadata and its runtime package,
+# never its test support (inference_testing) or its tests (the test variants copy all of it).
+SHARED_RUNTIME = ("python/pyproject.toml", "python/src/inference_common")
+# Never in an image: test support, the tools packages beside the services, tests, demo code.
+NOT_RUNTIME = re.compile(r"(^|/)(inference_testing|tests?|[a-z_]+_tools|demo|benchmarks)(/|$)")
 
 
 @dataclass(frozen=True)
@@ -330,11 +340,6 @@ def _read_run(stage: Stage, shell: str) -> None:
                     stage.pip_requirements.append(in_image(words[index + 1], stage.workdir))
                 if word == "-e":
                     stage.pip_editables.append(in_image(words[index + 1], stage.workdir))
-
-
-def blubber_base_arg(dockerfile: Dockerfile) -> str:
-    """The base image a Dockerfile uses by default (``ARG BASE_IMAGE=...``)."""
-    return dockerfile.global_args.get("BASE_IMAGE", "")
 
 
 def expand(value: str, args: dict[str, str]) -> str:

@@ -14,8 +14,10 @@ import pytest
 from deploylib import (
     HTTP_PORT,
     IMAGES,
+    NOT_RUNTIME,
     PIPELINE,
     REPO,
+    SHARED_RUNTIME,
     Dockerfile,
     Image,
     artifacts,
@@ -74,7 +76,8 @@ def test_same_requirements(image: Image, dockerfile: Dockerfile) -> None:
     copies = {destination: source for _, source, destination in stage.copies}
     for item, destination in zip(requirements, expected):
         assert copies[str(destination)] == item["source"]
-    assert copies["/srv/app/python"] == "python"
+    shared = {destination: source for destination, source in copies.items() if "python" in source}
+    assert shared == {f"/srv/app/{source}": source for source in SHARED_RUNTIME}
 
     commands = [
         config["command"]
@@ -164,3 +167,48 @@ def test_make_images_builds_and_runs_every_image() -> None:
         assert f"    {image.name})\n" in script, f"no smoke test for {image.name}"
     makefile = (REPO / "Makefile").read_text()
     assert "\nimages:" in makefile and "scripts/images.sh all" in makefile
+
+
+# Every Dockerfile of the repository: the images' and the one-process image's.
+DOCKERFILES = sorted(
+    {path.resolve() for path in [*PIPELINE.glob("*/Dockerfile"), *REPO.glob("*/*/Dockerfile")]}
+)
+
+
+def _files(source: str) -> list[str]:
+    """The repository files a local COPY source brings, relative to the repository root."""
+    path = REPO / source
+    paths = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    return [str(p.relative_to(REPO)) for p in paths if "__pycache__" not in p.parts]
+
+
+@pytest.mark.parametrize("path", DOCKERFILES, ids=lambda path: str(path.relative_to(REPO)))
+def test_images_copy_runtime_code_only(path) -> None:
+    """No image holds test support (inference_testing), tools (*_tools: training, demo,
+    measurements), tests or demo code: of python/ they copy only the runtime package."""
+    assert "one-process" in {p.parent.name for p in DOCKERFILES}
+    for stage in parse_dockerfile(path).stages.values():
+        for origin, source, _ in stage.copies:
+            if origin != "local":
+                continue
+            if source.startswith("python"):
+                assert source in SHARED_RUNTIME, (path, source)
+            bad = [file for file in _files(source) if NOT_RUNTIME.search(file)]
+            assert not bad, (path.name, source, bad[:5])
+
+
+def test_blubber_images_copy_runtime_code_only(image: Image) -> None:
+    """The same for the Blubber build and production variants (the test variant copies
+    the service directory and python/ whole: it runs the tests)."""
+    for name in ("build", "production"):
+        merged = variant(image.blubber(), name)
+        items = artifacts(merged.get("copies", []))
+        for _, builder in builders(merged):
+            items += artifacts(builder.get("requirements", []))
+        for item in items:
+            if item["from"] != "local":
+                continue
+            if item["source"].startswith("python"):
+                assert item["source"] in SHARED_RUNTIME, (name, item)
+            bad = [file for file in _files(item["source"]) if NOT_RUNTIME.search(file)]
+            assert not bad, (image.name, name, item["source"], bad[:5])

@@ -1,11 +1,14 @@
-"""The KServe manifests: generated from deploy/values.yaml and up to date, well formed, and
-every environment variable they set is one the server in that image reads (compared with
-the settings classes, parsed with ``ast``: the servers' dependencies cannot be imported
-here), with a value of the right kind."""
+"""The KServe manifests: generated from deploy/values.yaml and up to date, valid against
+KServe's InferenceService CRD (strictly: an unknown field is an error, see kubeschema.py),
+well formed, and every environment variable they set is one the server in that image reads
+(compared with the settings classes, parsed with ``ast``: the servers' dependencies cannot
+be imported here), with a value of the right kind. Also: scaling below each server's
+concurrency limit, revscoring's shared Redis, and the word vectors of the topic models."""
 
 from __future__ import annotations
 
 import ast
+import copy
 import importlib.util
 import re
 from pathlib import Path
@@ -14,12 +17,22 @@ from typing import Any
 import pytest
 import yaml
 
-from deploylib import IMAGES_BY_NAME, REPO, settings_fields, variant
+import kubeschema
+from deploylib import IMAGES_BY_NAME, KSERVE_CRD, REPO, settings_fields, variant
 
 DEPLOY = REPO / "deploy"
 KSERVE_ENV = {"STORAGE_URI"}  # read by KServe's storage initializer, not by the server
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+ISVC_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")  # KServe's webhook: IsvcNameFmt
 QUANTITY = re.compile(r"^([0-9.]+)(m|Ki|Mi|Gi)?$")
+ISVC_API = "serving.kserve.io/v1beta1"
+
+# Settings another branch adds to a server's settings class (environment variable ->
+# annotation, as it will read there). Until that branch is merged the manifests may set
+# them; drop an entry once the server's settings.py has the field (the real one wins).
+PENDING_SETTINGS: dict[str, dict[str, str]] = {
+    "revscoring": {"WORD2VEC_DIR": "Path | None"},  # issue #12, the word vectors' directory
+}
 
 
 def load_render() -> Any:
@@ -30,12 +43,35 @@ def load_render() -> Any:
     return module
 
 
-def manifest_files() -> list[Path]:
+def all_manifest_files() -> list[Path]:
     return sorted((DEPLOY / "manifests").glob("*.yaml"))
+
+
+def objects() -> list[dict[str, Any]]:
+    """Every object of every manifest file."""
+    return [obj for path in all_manifest_files() for obj in kubeschema.load_all(path.read_text())]
+
+
+def manifest_files() -> list[Path]:
+    """The InferenceService manifests (one per file, named after it)."""
+    return [
+        path
+        for path in all_manifest_files()
+        if [obj["kind"] for obj in kubeschema.load_all(path.read_text())] == ["InferenceService"]
+    ]
 
 
 def manifests() -> list[dict[str, Any]]:
     return [yaml.safe_load(path.read_text()) for path in manifest_files()]
+
+
+def values() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "values.yaml").read_text())
+
+
+def isvc_schema() -> dict[str, Any]:
+    assert KSERVE_CRD.is_file(), f"KServe's CRD is absent: {KSERVE_CRD} (set SHARED_DIR)"
+    return kubeschema.crd_schema(KSERVE_CRD, ISVC_API, "InferenceService")
 
 
 def containers(manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -90,7 +126,7 @@ def revscoring_model_types() -> set[str]:
 
 def test_manifests_are_rendered_from_values() -> None:
     rendered = load_render().render()
-    on_disk = {path.name: path.read_text() for path in manifest_files()}
+    on_disk = {path.name: path.read_text() for path in all_manifest_files()}
     assert on_disk == rendered, "run: python3 deploy/render.py"
 
 
@@ -104,20 +140,113 @@ def test_the_expected_services_are_deployed() -> None:
     assert len(by_image["revscoring"]) >= 5 and len(wikis) >= 3
 
 
+def test_every_manifest_file_is_an_inference_service_or_a_known_object() -> None:
+    kinds = {
+        path.name: [obj["kind"] for obj in kubeschema.load_all(path.read_text())]
+        for path in all_manifest_files()
+    }
+    others = {name: found for name, found in kinds.items() if found != ["InferenceService"]}
+    assert others == {
+        "revscoring-score-cache.yaml": ["Deployment", "Service"],
+        "revscoring-word2vec.yaml": ["PersistentVolumeClaim"],
+    }
+
+
+@pytest.mark.parametrize("path", manifest_files(), ids=lambda path: path.stem)
+def test_manifest_is_valid_against_kserve_crd(path: Path) -> None:
+    """As `kubectl apply --validate=strict` would check it: KServe's openAPIV3Schema of
+    the served v1beta1, unknown fields rejected, duplicate keys rejected."""
+    (manifest,) = kubeschema.load_all(path.read_text())
+    assert kubeschema.validate(manifest, isvc_schema()) == []
+
+
+@pytest.mark.parametrize(
+    "where, field",
+    [
+        ("", "status2"),
+        ("metadata", "label"),
+        ("spec", "predictors"),
+        ("spec.predictor", "storageUri"),  # not in this CRD: only model.storageUri, storageUris
+        ("spec.predictor", "scaleTargetUtilization"),
+        ("spec.predictor.containers.0", "envs"),
+        ("spec.predictor.containers.0.resources", "request"),
+        ("spec.predictor.containers.0.ports.0", "port"),
+        ("spec.transformer.containers.0.env.0", "valueFrom2"),
+    ],
+)
+def test_crd_validation_rejects_an_unknown_field(where: str, field: str) -> None:
+    (path,) = [path for path in manifest_files() if path.stem == "outlink-topic-model"]
+    manifest = yaml.safe_load(path.read_text())
+    assert kubeschema.validate(manifest, isvc_schema()) == []
+    broken = copy.deepcopy(manifest)
+    target = broken
+    for part in filter(None, where.split(".")):
+        target = target[int(part)] if part.isdigit() else target[part]
+    target[field] = "x"
+    errors = kubeschema.validate(broken, isvc_schema())
+    assert len(errors) == 1 and f"'{field}' was unexpected" in errors[0], errors
+    assert errors[0].startswith(where.replace(".0", "[0]") + ":"), errors
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda p: p.update(scaleTarget="4"), "is not of type 'integer'"),
+        (lambda p: p.update(scaleMetric="latency"), "is not one of"),
+        (lambda p: p["containers"][0]["resources"]["limits"].update(cpu="2 cores"), "match"),
+        (lambda p: p["containers"][0]["env"].append(p["containers"][0]["env"][0]), "duplicate"),
+        (lambda p: p["containers"][0].pop("name"), "'name' is a required property"),
+    ],
+)
+def test_crd_validation_rejects_bad_values(change: Any, message: str) -> None:
+    manifest = copy.deepcopy(manifests()[0])
+    change(manifest["spec"]["predictor"])
+    errors = kubeschema.validate(manifest, isvc_schema())
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_a_repeated_yaml_key_is_an_error() -> None:
+    text = (manifest_files()[0]).read_text().replace("spec:\n", "spec:\n  predictor: {}\n", 1)
+    with pytest.raises(yaml.YAMLError, match="duplicate field 'predictor'"):
+        kubeschema.load_all(text)
+
+
+def test_other_objects_have_the_shape_their_kind_requires() -> None:
+    """No Kubernetes OpenAPI document is available offline: the Deployment, Service and
+    PersistentVolumeClaims are checked for their required fields and top-level shape."""
+    others = [obj for obj in objects() if obj["kind"] != "InferenceService"]
+    assert others
+    for obj in others:
+        assert kubeschema.check_builtin(obj) == [], obj["metadata"]["name"]
+        broken = {**copy.deepcopy(obj), "sepc": {}}
+        assert kubeschema.check_builtin(broken) == ["sepc: unknown field"]
+        required = kubeschema.BUILTIN_REQUIRED[(obj["apiVersion"], obj["kind"])]
+        for dotted, keys in required.items():
+            for key in keys:
+                broken = copy.deepcopy(obj)
+                parent = broken
+                for part in dotted.split("."):
+                    parent = parent[part]
+                del parent[key]
+                assert f"{dotted}.{key}: required" in kubeschema.check_builtin(broken)
+
+
 @pytest.mark.parametrize("path", manifest_files(), ids=lambda path: path.stem)
 def test_manifest_is_a_well_formed_inference_service(path: Path) -> None:
     manifest = yaml.safe_load(path.read_text())
-    assert manifest["apiVersion"] == "serving.kserve.io/v1beta1"
+    assert manifest["apiVersion"] == ISVC_API
     assert manifest["kind"] == "InferenceService"
     name = manifest["metadata"]["name"]
-    assert DNS_LABEL.match(name) and len(name) <= 63 and path.stem == name
+    assert ISVC_NAME.match(name) and len(name) <= 63 and path.stem == name
     assert DNS_LABEL.match(manifest["metadata"]["namespace"])
     assert set(manifest["spec"]) <= {"predictor", "transformer"}
     assert len(manifest["spec"]["predictor"]["containers"]) == 1
+    assert "storageUris" not in manifest["spec"]["predictor"]  # KServe: not with STORAGE_URI
     for component, container in containers(manifest):
         assert container["name"] == "kserve-container"
         assert container["ports"] == [{"containerPort": 8080, "protocol": "TCP"}]
         assert isinstance(container["env"], list) and container["env"]
+        assert set(container) - {"name", "image", "env", "ports", "resources"} <= {"volumeMounts"}
         for item in container["env"]:
             assert set(item) == {"name", "value"} and isinstance(item["value"], str), item
         resources = container["resources"]
@@ -147,7 +276,10 @@ def test_env_is_exactly_what_the_server_reads(path: Path) -> None:
     manifest = yaml.safe_load(path.read_text())
     for component, container in containers(manifest):
         image = IMAGES_BY_NAME[image_of(container)]
-        fields = settings_fields(REPO / image.settings_file)
+        fields = {
+            **PENDING_SETTINGS.get(image.name, {}),
+            **settings_fields(REPO / image.settings_file),
+        }
         env = env_of(container)
         unknown = set(env) - set(fields) - KSERVE_ENV
         assert not unknown, f"{component} sets {sorted(unknown)}: {image.name} reads none of them"
@@ -186,3 +318,138 @@ def test_outlink_transformer_and_predictor_are_one_pair() -> None:
     assert env_of(transformer)["INFERENCE_NAME"] == env_of(predictor)["INFERENCE_NAME"]
     assert "PREDICTOR_HOST" not in env_of(transformer)
     assert "WIKI_URL" in env_of(transformer) and "WIKI_URL" not in env_of(predictor)
+
+
+# --- scaling out -------------------------------------------------------------------------------
+
+
+def components(manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (name, manifest["spec"][name])
+        for name in ("predictor", "transformer")
+        if name in manifest["spec"]
+    ]
+
+
+@pytest.mark.parametrize("path", manifest_files(), ids=lambda path: path.stem)
+def test_scale_target_is_below_the_servers_concurrency_limit(path: Path) -> None:
+    """Every component scales on concurrency, with a target the server can hold: KServe
+    adds a replica when the average in-flight requests pass scaleTarget, and the server
+    answers a fast 503 beyond MAX_CONCURRENT_REQUESTS (set explicitly, not left at the
+    default)."""
+    manifest = yaml.safe_load(path.read_text())
+    for component, spec in components(manifest):
+        (container,) = spec["containers"]
+        env = env_of(container)
+        assert spec["scaleMetric"] == "concurrency", component
+        assert 1 <= spec["minReplicas"] <= spec["maxReplicas"], component
+        assert 0 < spec["scaleTarget"] < int(env["MAX_CONCURRENT_REQUESTS"]), component
+
+
+def test_cpu_requests_cover_the_process_pool() -> None:
+    """A revscoring server with N pool workers can keep N cores busy, plus its main
+    process: its CPU request is at least N cores."""
+    for manifest in manifests():
+        for _, container in containers(manifest):
+            workers = int(env_of(container).get("PROCESS_POOL_WORKERS", "0"))
+            request = quantity(container["resources"]["requests"]["cpu"])
+            assert request >= max(workers, 0.1), (manifest["metadata"]["name"], workers)
+
+
+def test_revscoring_replicas_share_one_redis() -> None:
+    (deployment,) = [obj for obj in objects() if obj["kind"] == "Deployment"]
+    (service,) = [obj for obj in objects() if obj["kind"] == "Service"]
+    assert service["metadata"]["namespace"] == deployment["metadata"]["namespace"]
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    assert service["spec"]["selector"].items() <= pod_labels.items()
+    (redis,) = deployment["spec"]["template"]["spec"]["containers"]
+    (port,) = service["spec"]["ports"]
+    assert port["targetPort"] in [p["name"] for p in redis["ports"]]
+    url = (
+        f"redis://{service['metadata']['name']}.{service['metadata']['namespace']}"
+        f".svc.cluster.local:{port['port']}/0"
+    )
+    urls = {
+        env_of(container).get("REDIS_URL")
+        for manifest in manifests()
+        for _, container in containers(manifest)
+        if image_of(container) == "revscoring"
+    }
+    assert urls == {url}
+    assert not any(
+        "REDIS_URL" in env_of(container)
+        for manifest in manifests()
+        for _, container in containers(manifest)
+        if image_of(container) != "revscoring"
+    )
+    # A cache: no snapshots, no append-only file; bounded, least recently used evicted.
+    args = redis["command"]
+    assert args[0] == "redis-server"
+    options = dict(zip(args[1::2], args[2::2]))
+    assert options["--save"] == "" and options["--appendonly"] == "no"
+    assert options["--maxmemory-policy"] == "allkeys-lru"
+    assert options["--port"] == str(port["port"])
+    match = re.fullmatch(r"(\d+)mb", options["--maxmemory"])
+    assert match, options["--maxmemory"]
+    maxmemory = int(match.group(1)) * 2**20
+    # Redis uses more than maxmemory (allocator fragmentation, client buffers).
+    assert quantity(redis["resources"]["requests"]["memory"]) >= 1.2 * maxmemory
+    assert "volumes" not in deployment["spec"]["template"]["spec"]
+
+
+# --- word vectors of the topic models (issue #12) ---------------------------------------------
+
+
+def drafttopic_model_types() -> set[str]:
+    """The model types of the drafttopic family in model_types.py (their feature lists
+    load word vectors)."""
+    tree = ast.parse((REPO / "revscoring/revscoring_server/model_types.py").read_text())
+    return {
+        call.args[0].value
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and len(call.args) > 1
+        and isinstance(call.args[0], ast.Constant)
+        and ast.unparse(call.args[1]) == "Family.DRAFTTOPIC"
+    }
+
+
+def test_values_name_every_drafttopic_model_type() -> None:
+    assert set(values()["word_vectors"]["model_types"]) == drafttopic_model_types()
+    assert drafttopic_model_types() == {"articletopic", "drafttopic", "itemtopic"}
+
+
+def test_topic_models_mount_the_word_vectors_read_only() -> None:
+    claims = {
+        (obj["metadata"]["namespace"], obj["metadata"]["name"]): obj
+        for obj in objects()
+        if obj["kind"] == "PersistentVolumeClaim"
+    }
+    used = set()
+    topic_models = 0
+    for manifest in manifests():
+        predictor = manifest["spec"]["predictor"]
+        (container,) = predictor["containers"]
+        if image_of(container) != "revscoring":
+            assert "WORD2VEC_DIR" not in env_of(container) and "volumes" not in predictor
+            continue
+        model = manifest["metadata"]["name"].partition("-")[2]
+        env = env_of(container)
+        if model not in drafttopic_model_types():
+            assert "WORD2VEC_DIR" not in env and "volumeMounts" not in container, model
+            assert "volumes" not in predictor
+            continue
+        topic_models += 1
+        (mount,) = container["volumeMounts"]
+        assert mount["readOnly"] is True and env["WORD2VEC_DIR"] == mount["mountPath"]
+        assert not mount["mountPath"].startswith("/mnt/models")  # KServe's model directory
+        (volume,) = [v for v in predictor["volumes"] if v["name"] == mount["name"]]
+        claim = volume["persistentVolumeClaim"]
+        assert claim["readOnly"] is True
+        key = (manifest["metadata"]["namespace"], claim["claimName"])
+        assert key in claims, f"no PersistentVolumeClaim {key}"
+        assert "ReadOnlyMany" in claims[key]["spec"]["accessModes"]
+        used.add(key)
+    assert topic_models >= 1
+    assert used == set(claims), "a claim no InferenceService mounts"

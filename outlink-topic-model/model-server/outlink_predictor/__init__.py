@@ -1,6 +1,6 @@
 """The outlink topic model's predictor: a fastText model served by KServe.
 
 Modules: :mod:`.settings` (the server's settings), :mod:`.model` (the KServe model),
-:mod:`.prediction` (the protocol and its pure steps), :mod:`.taxonomy` (the 64 topics),
-:mod:`.train` (``python -m outlink_predictor.train --out DIR``).
+:mod:`.prediction` (the protocol and its pure steps), :mod:`.taxonomy` (the 64 topics).
+The training tool is ``outlink_predictor_tools.train``, beside this package.
 """

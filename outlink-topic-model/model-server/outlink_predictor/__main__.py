@@ -1,6 +1,6 @@
 """Entry point: ``python -m outlink_predictor`` serves the predictor on ``HTTP_PORT``."""
 
-from inference_common.server import serve
+from inference_common.server import Service, serve
 from inference_common.settings import load_settings
 
 from .model import OutlinkPredictor
@@ -9,7 +9,7 @@ from .settings import PredictorSettings
 
 def main() -> None:
     settings = load_settings(PredictorSettings)
-    serve(lambda: [OutlinkPredictor(settings)], settings)
+    serve(lambda resources: Service([OutlinkPredictor(settings)]), settings)
 
 
 if __name__ == "__main__":

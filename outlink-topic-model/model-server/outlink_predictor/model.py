@@ -9,10 +9,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+
+from inference_common.api_docs import PredictDoc
 from inference_common.errors import ModelLoadError
 from inference_common.model import JsonModel
 
-from .prediction import parse_request, rank, select
+from .prediction import DEFAULT_THRESHOLD, parse_request, rank, select
 from .settings import PredictorSettings
 from .taxonomy import LABEL_PREFIX, TOPICS
 
@@ -49,6 +52,23 @@ def file_version(path: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+# The request and response shapes, for /docs only (requests are parsed by .prediction).
+class OutlinksBody(BaseModel):
+    features_str: str = Field(description="The outlinks' Wikidata ids, separated by spaces")
+    threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1, description="Lowest score given")
+    debug: bool = Field(False, description="Every topic, whatever its score")
+
+
+class OutlinkTopic(BaseModel):
+    topic: str
+    score: float
+
+
+class OutlinksResponse(BaseModel):
+    results: list[OutlinkTopic] = Field(description="Highest score first")
+    model_version: str
+
+
 class OutlinkPredictor(JsonModel):
     """Scores a page's outlinks (Wikidata ids) against the 64 topics.
 
@@ -74,6 +94,17 @@ class OutlinkPredictor(JsonModel):
         )
         self.ready = True
         return True
+
+    def predict_doc(self) -> PredictDoc:
+        return PredictDoc(
+            summary="The topics of a set of outlinks (Wikidata ids)",
+            description=f"The fastText outlink topic model (version {self.model_version}); "
+            "the transformer calls this with an article's outlinks.",
+            request=OutlinksBody,
+            response=OutlinksResponse,
+            examples={"outlinks": {"features_str": "Q1 Q5 Q2 Q42", "threshold": 0.1}},
+            error_statuses=(400, 413, 503),
+        )
 
     async def predict(  # type: ignore[override]
         self, request: dict[str, Any], headers: dict[str, str] | None = None

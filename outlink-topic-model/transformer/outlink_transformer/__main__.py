@@ -4,12 +4,11 @@
 ``PREDICTOR_HOST`` from the environment is used.
 """
 
-import logging
 import sys
 
 from kserve.model_server import parser
 
-from inference_common.server import serve
+from inference_common.server import Service, serve
 from inference_common.settings import load_settings
 
 from .model import OutlinkTransformer
@@ -25,9 +24,7 @@ def main(argv: list[str] | None = None) -> None:
             "configuration error: PREDICTOR_HOST is required (or --predictor_host)", file=sys.stderr
         )
         raise SystemExit(2)
-    # httpx logs every request to the predictor at INFO; the access log already has them.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    serve(lambda: [OutlinkTransformer(settings)], settings)
+    serve(lambda resources: Service([OutlinkTransformer(settings, resources=resources)]), settings)
 
 
 if __name__ == "__main__":

@@ -5,25 +5,60 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from inference_common.events import PAGE_CHANGE, EventGateClient, prediction_change_event
+from pydantic import BaseModel, Field
+
+from inference_common.api_docs import PredictDoc
+from inference_common.events import PAGE_CHANGE, prediction_change_event
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from inference_common.model import JsonModel
+from inference_common.resources import SharedResources
 from inference_common.wikis import wikipedia_host
 
 from . import output
 from .outlinks import features_string, outlink_qids, resolve_page
 from .predictor_client import Predictor, PredictorClient
-from .request import TopicRequest, parse_request
+from .request import DEFAULT_THRESHOLD, TopicRequest, parse_request
 from .settings import TransformerSettings
 
 logger = logging.getLogger(__name__)
+
+
+# The request and response shapes, for /docs only (requests are parsed by .request).
+class TopicRequestBody(BaseModel):
+    """``lang`` with ``page_title`` or ``page_id`` (``features_str``: these outlinks, no
+    fetch), or ``event``."""
+
+    lang: str | None = Field(None, description="The Wikipedia's language code, e.g. en")
+    page_title: str | None = None
+    page_id: int | None = None
+    features_str: str | None = Field(None, description="Wikidata ids separated by spaces")
+    threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1, description="Lowest score shown")
+    debug: bool = Field(False, description="Every topic, whatever its score")
+    event: dict[str, Any] | None = Field(
+        None, description="A mediawiki/page/change or mediawiki/revision/create event"
+    )
+
+
+class ArticleTopic(BaseModel):
+    topic: str
+    score: float
+
+
+class ArticleTopics(BaseModel):
+    article: str = Field(description="The article's URL")
+    results: list[ArticleTopic]
+
+
+class TopicResponse(BaseModel):
+    prediction: ArticleTopics
 
 
 class OutlinkTransformer(JsonModel):
     """KServe's transformer for the outlink topic model.
 
     ``predictor`` answers the predictor protocol: by default a :class:`PredictorClient`
-    to ``PREDICTOR_HOST``; the one-process shape passes the predictor model itself.
+    to ``PREDICTOR_HOST`` on the process's one HTTP client (with MediaWiki and EventGate);
+    the one-process shape passes the predictor model itself.
     Everything a request needs lives in local variables: the clients held here carry no
     per-request state."""
 
@@ -31,28 +66,42 @@ class OutlinkTransformer(JsonModel):
         self,
         settings: TransformerSettings,
         *,
+        resources: SharedResources | None = None,
         predictor: Predictor | None = None,
         wiki: MediaWikiClient | None = None,
-        events: EventGateClient | None = None,
     ) -> None:
+        """``resources``: the process's shared clients (``serve`` gives them); without, the
+        transformer has its own, which its user starts and shuts down. ``predictor``: by
+        default an HTTP client on the shared HTTP client; ``wiki`` replaces the MediaWiki
+        client (tests)."""
         super().__init__(settings.inference_name)
         self.settings = settings
+        self.resources = resources or SharedResources(settings, wiki=wiki)
         self.predictor: Predictor = (
-            predictor if predictor is not None else PredictorClient.from_settings(settings)
+            predictor
+            if predictor is not None
+            else PredictorClient.from_settings(settings, self.resources.http)
         )
-        self.wiki = wiki if wiki is not None else MediaWikiClient.from_settings(settings)
-        self.events = events if events is not None else EventGateClient.from_settings(settings)
+        self.wiki = self.resources.wiki
+        self.events = self.resources.events
 
     def load(self) -> bool:
         self.ready = True
         return True
 
-    async def shutdown(self) -> None:
-        await self.wiki.close()
-        if isinstance(self.predictor, PredictorClient):
-            await self.predictor.close()
-        if self.events is not None:
-            await self.events.close()
+    def predict_doc(self) -> PredictDoc:
+        return PredictDoc(
+            summary="The topics of a Wikipedia article, from its outlinks",
+            description="Fetches the article's outlinks (their Wikidata ids) from MediaWiki "
+            "and asks the predictor for their topics, highest score first.",
+            request=TopicRequestBody,
+            response=TopicResponse,
+            examples={
+                "by title": {"lang": "en", "page_title": "Wings of Fire (novel series)"},
+                "by page id, every topic": {"lang": "en", "page_id": 12345, "debug": True},
+            },
+            error_statuses=(400, 404, 413, 502, 503),
+        )
 
     async def predict(  # type: ignore[override]
         self, request: dict[str, Any], headers: dict[str, str] | None = None

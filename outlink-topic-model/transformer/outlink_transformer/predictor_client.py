@@ -1,5 +1,7 @@
 """The transformer's side of the predictor protocol (see ``outlink_predictor.prediction``):
-KServe V1 over HTTP, ``POST {scheme}://{predictor_host}/v1/models/{name}:predict``.
+KServe V1 over HTTP, ``POST {scheme}://{predictor_host}/v1/models/{name}:predict``, on the
+process's shared :class:`~inference_common.http.HttpClient` (one aiohttp session for
+MediaWiki, EventGate and the predictor) and its one retry helper.
 
 Failures become the shared error hierarchy, so the client always gets one JSON error:
 
@@ -22,7 +24,7 @@ import logging
 import re
 from typing import Any, Mapping, Protocol
 
-import httpx
+import aiohttp
 
 from inference_common.errors import (
     ModelServerError,
@@ -30,8 +32,8 @@ from inference_common.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from inference_common.http import HttpClient, RetryPolicy, Transient, user_agent
 from inference_common.log import request_id_var
-from inference_common.mediawiki import user_agent
 
 from .settings import TransformerSettings
 
@@ -60,17 +62,17 @@ class PredictorRejected(ModelServerError):
         return self._type
 
 
-def _error_of(response: httpx.Response) -> tuple[str, str]:
+def _error_of(body: bytes) -> tuple[str, str]:
     """The ``type`` and ``message`` of an error answer, whatever its shape."""
     try:
-        error = response.json().get("error")
+        error = json.loads(body).get("error")
     except (ValueError, AttributeError):
         error = None
     if isinstance(error, dict):
         return str(error.get("type", "")), str(error.get("message", ""))[:500]
     if isinstance(error, str):  # KServe's own error shape
         return "", error[:500]
-    return "", response.text[:200]
+    return "", body[:200].decode("utf-8", "replace")
 
 
 class PredictorClient:
@@ -83,18 +85,24 @@ class PredictorClient:
         timeout: float,
         connect_timeout: float,
         retries: int,
-        user_agent: str,
+        user_agent: str = "",
         backoff: float = 0.1,
+        http: HttpClient | None = None,
     ) -> None:
         self.url = url
-        self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
-        self._retries = retries
-        self._backoff = backoff
-        self._headers = {"User-Agent": user_agent, "Content-Type": "application/json"}
-        self._client: httpx.AsyncClient | None = None
+        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
+        # A prediction is a pure function: resending one that may have arrived is safe.
+        self._retry = RetryPolicy(retries=retries, backoff=backoff)
+        self._headers = {"Content-Type": "application/json"}
+        self._owns_http = http is None
+        self._http = http or HttpClient(
+            user_agent=user_agent, timeout=timeout, connect_timeout=connect_timeout
+        )
 
     @classmethod
-    def from_settings(cls, settings: TransformerSettings) -> "PredictorClient":
+    def from_settings(
+        cls, settings: TransformerSettings, http: HttpClient | None = None
+    ) -> "PredictorClient":
         if not settings.predictor_host:
             raise ValueError("PREDICTOR_HOST is not set")
         scheme = "https" if settings.predictor_use_ssl else "http"
@@ -104,69 +112,57 @@ class PredictorClient:
             connect_timeout=settings.http_connect_timeout,
             retries=settings.http_retries,
             user_agent=user_agent(settings),
+            http=http,
         )
 
-    def _get_client(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            self._client = httpx.AsyncClient(
-                timeout=self._timeout,
-                headers=self._headers,
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-            )
-        return self._client
-
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-        self._client = None
+        if self._owns_http:
+            await self._http.close()
 
     async def predict(
         self, request: Mapping[str, Any], headers: Mapping[str, str] | None = None
     ) -> dict[str, Any]:
         """The predictor's answer to ``request``, or an error of the hierarchy."""
         body = json.dumps(request, separators=(",", ":")).encode()
-        sent_headers = {}
+        sent_headers = dict(self._headers)
         request_id = request_id_var.get()
         if request_id != "-":
             sent_headers["x-request-id"] = request_id
-        attempt = 0
-        while True:
-            try:
-                response = await self._get_client().post(
-                    self.url, content=body, headers=sent_headers
-                )
-                break
-            except httpx.ConnectTimeout:
-                failure: ModelServerError = UpstreamUnavailable(
-                    f"the predictor ({self.url}) could not be reached in time"
-                )
-            except httpx.TimeoutException:
-                raise UpstreamTimeout(
-                    f"the predictor ({self.url}) did not answer in time"
-                ) from None
-            except httpx.TransportError as error:
-                failure = UpstreamUnavailable(
+        status, answer = await self._http.retrying(
+            lambda: self._post_once(body, sent_headers), "predictor", policy=self._retry
+        )
+        return self._answer(status, answer)
+
+    async def _post_once(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        try:
+            async with self._http.session.post(
+                self.url, data=body, headers=headers, timeout=self._timeout
+            ) as response:
+                return response.status, await response.read()
+        except aiohttp.ConnectionTimeoutError:
+            raise Transient(
+                UpstreamUnavailable(f"the predictor ({self.url}) could not be reached in time")
+            ) from None
+        except asyncio.TimeoutError:
+            raise UpstreamTimeout(f"the predictor ({self.url}) did not answer in time") from None
+        except aiohttp.ClientError as error:
+            raise Transient(
+                UpstreamUnavailable(
                     f"the predictor ({self.url}) is unreachable: {type(error).__name__}"
                     + (f": {error}" if str(error) else "")
                 )
-            if attempt >= self._retries:
-                raise failure
-            attempt += 1
-            logger.info("%s; retry %d", failure.message, attempt)
-            await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
-        return self._answer(response)
+            ) from None
 
-    def _answer(self, response: httpx.Response) -> dict[str, Any]:
-        status = response.status_code
+    def _answer(self, status: int, body: bytes) -> dict[str, Any]:
         if status == 200:
             try:
-                document = response.json()
+                document = json.loads(body)
             except ValueError:
                 raise UpstreamError("the predictor answered malformed JSON") from None
             if not isinstance(document, dict):
                 raise UpstreamError("the predictor answered JSON that is not an object")
             return document
-        error_type, message = _error_of(response)
+        error_type, message = _error_of(body)
         if status in (404, 405):
             # Our request was well formed: the predictor is not serving this model name.
             raise UpstreamError(

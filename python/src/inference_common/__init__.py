@@ -1,19 +1,22 @@
 """Shared utilities of the inference-services model servers.
 
-One concept per module:
+Runtime code only (test support, incl. the embedded MediaWiki, is the separate
+package ``inference_testing``). One concept per module:
 
 - :mod:`.settings`   typed server settings, read from the environment once at start
 - :mod:`.errors`     the error hierarchy (each error carries its HTTP status) and the one
                      place where errors become HTTP responses
 - :mod:`.inputs`     request body decoding and field validation
 - :mod:`.wikis`      Wikipedia language codes, wiki ids and hosts
-- :mod:`.mediawiki`  the async MediaWiki Action API client
+- :mod:`.http`       the one outgoing HTTP client of a process and the one retry helper
+- :mod:`.mediawiki`  the async MediaWiki Action API client (mwapi over the shared client)
+- :mod:`.edit_context`  an edit's revision, parent, user and page creation, one policy
 - :mod:`.events`     revision-create / page-change event parsing and EventGate output
 - :mod:`.pool`       a process pool for CPU-bound work that survives a crashed worker
 - :mod:`.log`        logging, configured once at start, with request ids
 - :mod:`.model`      the KServe ``Model`` base class of every service
+- :mod:`.resources`  the one owner of a process's shared clients, pool, cache, engine
 - :mod:`.server`     the KServe application, middleware and the ``serve`` entry point
-- :mod:`.embedded_wiki`  a real MediaWiki on loopback for the demo and the tests
 """
 
 __version__ = "0.1.0"

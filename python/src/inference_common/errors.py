@@ -9,6 +9,7 @@ unexpected into JSON responses of one shape::
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -81,6 +82,12 @@ class UserDeleted(ModelServerError):
     status = 410
 
 
+class RequestTimeout(ModelServerError):
+    """The client did not send its request (headers or body) within the time limit."""
+
+    status = 408
+
+
 class PayloadTooLarge(ModelServerError):
     status = 413
 
@@ -142,6 +149,21 @@ def error_response(error: ModelServerError) -> JSONResponse:
     return JSONResponse(
         status_code=error.status, content={"error": error.to_dict()}, headers=error.headers
     )
+
+
+def error_response_bytes(error: ModelServerError) -> bytes:
+    """The same answer as :func:`error_response`, as the bytes of a complete HTTP/1.1
+    response that closes the connection: for the server's protocol layer, which answers
+    before any application runs (a request whose headers never finish arriving)."""
+    body = json.dumps({"error": error.to_dict()}, separators=(",", ":")).encode()
+    lines = [
+        f"HTTP/1.1 {error.status} {HTTPStatus(error.status).phrase}",
+        "content-type: application/json",
+        f"content-length: {len(body)}",
+        "connection: close",
+        *(f"{name}: {value}" for name, value in (error.headers or {}).items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
 def _translate(exc: Exception) -> ModelServerError:

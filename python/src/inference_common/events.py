@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -18,10 +19,10 @@ from typing import Any, Mapping
 import aiohttp
 from prometheus_client import Counter
 
-from .errors import InvalidInput
+from .errors import InvalidInput, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from .http import HttpClient, RetryPolicy, Transient, user_agent
 from .inputs import MAX_REV_ID
 from .log import request_id_var
-from .mediawiki import user_agent
 from .settings import ServerSettings
 
 logger = logging.getLogger(__name__)
@@ -289,21 +290,36 @@ def _as_label_list(prediction: Any) -> list[str]:
 
 
 class EventGateClient:
-    """Posts events to EventGate in the background; failures never reach the caller."""
+    """Posts events to EventGate in the background; failures never reach the caller.
+
+    Posts go over the shared :class:`~.http.HttpClient` (given, or owned when not) and
+    are retried by the shared retry helper when they surely did not arrive: no
+    connection, or HTTP 429/503."""
 
     def __init__(
-        self, url: str, *, timeout: float = 5.0, user_agent: str, token: str | None = None
+        self,
+        url: str,
+        *,
+        timeout: float = 5.0,
+        user_agent: str = "",
+        token: str | None = None,
+        http: HttpClient | None = None,
+        retry: RetryPolicy = RetryPolicy(retries=2, backoff=0.1),
     ) -> None:
         self._url = url
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._headers = {"User-Agent": user_agent, "Content-Type": "application/json"}
+        self._headers = {"Content-Type": "application/json"}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
-        self._session: aiohttp.ClientSession | None = None
+        self._owns_http = http is None
+        self._http = http or HttpClient(user_agent=user_agent, timeout=timeout)
+        self._retry = retry
         self._pending: set[asyncio.Task[None]] = set()
 
     @classmethod
-    def from_settings(cls, settings: ServerSettings) -> "EventGateClient | None":
+    def from_settings(
+        cls, settings: ServerSettings, http: HttpClient | None = None
+    ) -> "EventGateClient | None":
         if settings.eventgate_url is None:
             return None
         token = settings.eventgate_token.get_secret_value() if settings.eventgate_token else None
@@ -312,6 +328,12 @@ class EventGateClient:
             timeout=settings.http_timeout,
             user_agent=user_agent(settings),
             token=token,
+            http=http,
+            retry=RetryPolicy(
+                retries=settings.http_retries,
+                backoff=0.1,
+                max_retry_after=settings.http_max_retry_after,
+            ),
         )
 
     def send_in_background(self, event: Mapping[str, Any]) -> None:
@@ -321,17 +343,38 @@ class EventGateClient:
 
     async def send(self, event: Mapping[str, Any]) -> None:
         """Post one event; log and count a failure instead of raising it."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout, headers=self._headers)
+        body = json.dumps([event], separators=(",", ":")).encode()
         try:
-            async with self._session.post(self._url, json=[event]) as response:
-                if response.status >= 300:
-                    text = (await response.text())[:200]
-                    raise RuntimeError(f"HTTP {response.status}: {text}")
+            await self._http.retrying(
+                lambda: self._post_once(body), "EventGate", policy=self._retry
+            )
             EVENTS_SENT.labels(outcome="sent").inc()
         except Exception as error:  # noqa: BLE001 - a lost event must never fail a score
             EVENTS_SENT.labels(outcome="failed").inc()
             logger.error("EventGate post to %s failed: %s", self._url, error)
+
+    async def _post_once(self, body: bytes) -> None:
+        """One post. Retried only when the event surely did not arrive (no connection, or
+        an explicit 429/503): anything else might have been accepted, and a resent event
+        would be a duplicate."""
+        try:
+            async with self._http.session.post(
+                self._url, data=body, headers=self._headers, timeout=self._timeout
+            ) as response:
+                status = response.status
+                text = "" if status < 300 else (await response.text())[:200]
+        except aiohttp.ClientConnectorError as error:
+            raise Transient(UpstreamUnavailable(f"EventGate unreachable: {error}")) from None
+        except asyncio.TimeoutError:
+            raise UpstreamTimeout("EventGate did not answer in time") from None
+        except aiohttp.ClientError as error:
+            raise UpstreamError(f"EventGate post failed: {error}") from None
+        if status < 300:
+            return
+        failure = UpstreamError(f"HTTP {status}: {text}")
+        if status in (429, 503):
+            raise Transient(failure)
+        raise failure
 
     async def drain(self) -> None:
         """Wait for the events in flight (at shutdown, and in tests)."""
@@ -340,6 +383,5 @@ class EventGateClient:
 
     async def close(self) -> None:
         await self.drain()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._owns_http:
+            await self._http.close()

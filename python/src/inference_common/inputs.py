@@ -1,13 +1,16 @@
 """Request bodies and their fields: decoded and checked, or a clear :class:`InvalidInput`.
 
-Bodies are JSON objects whatever the Content-Type: KServe hands ``predict`` raw bytes when
-a client sends curl's default ``application/x-www-form-urlencoded``.
+Bodies are JSON objects whatever the Content-Type: the server's data plane hands
+``predict`` the raw bytes (also a CloudEvent's data), and :func:`decode_body` is the one
+parser of them all. It refuses what MediaWiki and the JSON encoder of our answers could
+not take either: lone surrogates (``"\\ud800"``) and the non-standard ``NaN``/``Infinity``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any, Mapping
 
 from .errors import InvalidInput
@@ -17,6 +20,10 @@ MAX_REV_ID = 10**12  # MediaWiki ids are far below this; anything above is absur
 MAX_TITLE_BYTES = 255  # MediaWiki's limit on a page title, in UTF-8 bytes.
 # Characters MediaWiki forbids in titles; "|" would also split one API lookup into several.
 FORBIDDEN_TITLE_CHARACTERS = frozenset("#<>[]|{}")
+# A JSON escape of a UTF-16 surrogate; only these can put a lone surrogate into a string
+# (raw surrogates are not valid UTF-8). Matching pairs (emoji) are fine and decode to one
+# character; a match only triggers the full check.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _kind(value: Any) -> str:
@@ -47,14 +54,39 @@ def decode_body(payload: Any) -> dict[str, Any]:
         if not payload.strip():
             raise InvalidInput("request body is empty; send a JSON object")
         try:
-            payload = json.loads(payload)
+            decoded = json.loads(payload, parse_constant=_refuse_constant)
         except RecursionError:
             raise InvalidInput("request body is nested too deeply") from None
         except ValueError as error:
             raise InvalidInput(f"request body is not valid JSON: {error}") from None
+        if _SURROGATE_ESCAPE.search(payload):
+            _require_unicode_text(decoded)
+        payload = decoded
     if not isinstance(payload, dict):
         raise InvalidInput(f"request body must be a JSON object, got {_kind(payload)}")
     return payload
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _require_unicode_text(value: Any) -> None:
+    """Every string in a decoded JSON value (keys too) must be encodable as UTF-8."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "request body contains a lone UTF-16 surrogate (\\ud800-\\udfff)"
+        ) from None
+    except RecursionError:
+        raise InvalidInput("request body is nested too deeply") from None
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message, cut short (a client may send 4000-digit numbers)."""
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def require_int(
@@ -67,18 +99,12 @@ def require_int(
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(f"{field} must be an integer, got {_kind(value)}")
     if not minimum <= value <= maximum:
-        raise InvalidInput(f"{field} must be between {minimum} and {maximum}, got {value}")
+        raise InvalidInput(f"{field} must be between {minimum} and {maximum}, got {_shown(value)}")
     return value
 
 
 def require_rev_id(body: Mapping[str, Any], field: str = "rev_id") -> int:
     """A revision id: a positive integer."""
-    return require_int(body, field)
-
-
-def optional_int(body: Mapping[str, Any], field: str, default: int | None = None) -> int | None:
-    if body.get(field) is None:
-        return default
     return require_int(body, field)
 
 
@@ -104,9 +130,16 @@ def optional_float(
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInput(f"{field} must be a number, got {_kind(value)}")
-    if not (math.isfinite(value) and minimum <= value <= maximum):
-        raise InvalidInput(f"{field} must be a number in [{minimum}, {maximum}], got {value}")
-    return float(value)
+    # Python compares ints and floats exactly, so a huge int is checked without converting
+    # it (float(10**400) raises OverflowError); NaN fails every comparison.
+    if not minimum <= value <= maximum or (isinstance(value, float) and not math.isfinite(value)):
+        raise InvalidInput(
+            f"{field} must be a number in [{minimum}, {maximum}], got {_shown(value)}"
+        )
+    try:
+        return float(value)
+    except OverflowError:  # an int within infinite bounds, but beyond any float
+        raise InvalidInput(f"{field} is too large a number: {_shown(value)}") from None
 
 
 def require_str(body: Mapping[str, Any], field: str, *, max_length: int = 1000) -> str:
@@ -141,6 +174,8 @@ def validate_title(title: str, field: str = "page_title") -> str:
         raise InvalidInput(f"{field} contains characters MediaWiki forbids: {''.join(bad)}")
     if any(ord(c) < 32 or ord(c) == 127 for c in title):
         raise InvalidInput(f"{field} contains control characters")
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in title):
+        raise InvalidInput(f"{field} contains a lone UTF-16 surrogate, not text")
     normalized = " ".join(title.replace("_", " ").split())
     if not normalized:
         raise InvalidInput(f"{field} must not be empty")

@@ -1,10 +1,11 @@
 """The async MediaWiki Action API client shared by every server.
 
-- one :class:`aiohttp.ClientSession` per client (one client per server process), created
-  lazily inside the running event loop and closed at shutdown;
-- a User-Agent per Wikimedia's policy (``name/version (contact) lib/version``);
-- bounded retries with backoff for transient failures (connection errors, 5xx, 429 with
-  ``Retry-After``, API errors ``maxlag``, ``ratelimited``, ``readonly``), then a clear
+- calls made with ``mwapi.AsyncSession`` over the process's one shared aiohttp session
+  (:class:`~.http.HttpClient`), whose User-Agent follows Wikimedia's policy;
+- reads are GETs, as Wikimedia's API etiquette asks; a query too long for a URL is POSTed;
+- bounded retries with backoff (the shared :func:`~.http.with_retries`) for transient
+  failures (connection errors, 5xx, 429 with ``Retry-After``, API errors ``maxlag``,
+  ``ratelimited``, ``readonly``), then a clear
   :class:`UpstreamUnavailable` / :class:`UpstreamError` / :class:`UpstreamTimeout`;
 - an optional Host header (the internal-endpoint pattern: one gateway URL, the wiki chosen
   by Host) that is sent only to that endpoint, never to another host;
@@ -17,13 +18,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Iterable, Mapping, Sequence
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
+import mwapi
+import mwapi.errors
 
-from . import __version__
 from .errors import (
     ModelServerError,
     PageNotFound,
@@ -33,7 +36,11 @@ from .errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from .http import HttpClient, RetryPolicy, Transient, user_agent
 from .settings import ServerSettings
+
+__all__ = ["Endpoint", "MediaWikiClient", "endpoint_for", "require_page", "require_text"]
+__all__ += ["main_slot", "user_agent"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +51,8 @@ TRANSIENT_API_ERRORS = frozenset(
 TRANSIENT_HTTP_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The API accepts at most 50 values per multi-value parameter for ordinary clients.
 MAX_IDS_PER_REQUEST = 50
+# A longer query string is POSTed: URLs past ~8 KB are refused by some proxies.
+MAX_GET_QUERY_BYTES = 7000
 REVISION_PROPS = "ids|timestamp|user|userid|comment|size|flags|content|contentmodel|sha1"
 
 
@@ -70,131 +79,91 @@ def endpoint_for(settings: ServerSettings, wiki_host: str) -> Endpoint:
     return Endpoint(f"https://{wiki_host}{settings.wiki_api_path}", None, wiki_host)
 
 
-def user_agent(settings: ServerSettings) -> str:
-    return f"{settings.user_agent} inference-common/{__version__} aiohttp/{aiohttp.__version__}"
-
-
 class MediaWikiClient:
     """Async access to MediaWiki Action APIs. Safe to share between concurrent requests:
-    it holds no per-request state."""
+    it holds no per-request state.
+
+    Calls go through ``mwapi.AsyncSession`` (one per endpoint) over the process's shared
+    :class:`~.http.HttpClient` session, with the project's policy on top: reads are GETs
+    (a query too long for a URL is POSTed), the Host header goes to its endpoint only
+    (redirects are refused), and transient failures are retried by the shared retry
+    helper. See python/README.md, "MediaWiki transport", for what mwapi does and does not
+    carry."""
 
     def __init__(
         self,
+        http: HttpClient | None = None,
         *,
-        user_agent: str,
+        user_agent: str = "",
         timeout: float = 10.0,
         connect_timeout: float = 3.0,
         retries: int = 2,
         max_retry_after: float = 5.0,
         backoff: float = 0.2,
     ) -> None:
-        self._user_agent = user_agent
-        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
-        self._retries = retries
-        self._max_retry_after = max_retry_after
-        self._backoff = backoff
-        self._session: aiohttp.ClientSession | None = None
+        # Given ``http``, the client shares it (its owner closes it); else it owns one.
+        self._owns_http = http is None
+        self.http = http or HttpClient(
+            user_agent=user_agent,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            retry=RetryPolicy(retries=retries, backoff=backoff, max_retry_after=max_retry_after),
+        )
+        self._sessions: dict[Endpoint, mwapi.AsyncSession] = {}
 
     @classmethod
     def from_settings(cls, settings: ServerSettings) -> "MediaWikiClient":
-        return cls(
-            user_agent=user_agent(settings),
-            timeout=settings.http_timeout,
-            connect_timeout=settings.http_connect_timeout,
-            retries=settings.http_retries,
-            max_retry_after=settings.http_max_retry_after,
-        )
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=self._timeout,
-                headers={"User-Agent": self._user_agent},
-                connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
-                raise_for_status=False,
-            )
-        return self._session
+        return cls(HttpClient.from_settings(settings))
 
     async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+        self._sessions.clear()
+        if self._owns_http:
+            await self.http.close()
+
+    def _mwapi(self, endpoint: Endpoint) -> mwapi.AsyncSession:
+        """The endpoint's mwapi session (its headers are the endpoint's: UA and Host)."""
+        session = self._sessions.get(endpoint)
+        if session is None:
+            url = urlsplit(endpoint.api_url)
+            session = mwapi.AsyncSession(
+                f"{url.scheme}://{url.netloc}",
+                user_agent=self.http.user_agent,
+                formatversion=2,
+                api_path=url.path or "/",
+                session=_PolicySession(self.http, endpoint),
+            )
+            if endpoint.host_header:
+                session.headers["Host"] = endpoint.host_header
+            self._sessions[endpoint] = session
+        return session
 
     # -- one call -------------------------------------------------------------------
 
     async def call(self, endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:
-        """One API call (POST, so long id lists fit), retried while the failure is transient.
+        """One API call, retried while the failure is transient: a GET, or a POST when
+        the query would not fit a URL (:data:`MAX_GET_QUERY_BYTES`).
 
         Returns the decoded JSON; API errors that are not transient raise
         :class:`UpstreamError` naming the API's error code.
         """
-        data = {"format": "json", "formatversion": "2", **_encode_params(params)}
-        attempt = 0
-        while True:
-            try:
-                return await self._call_once(endpoint, data)
-            except _Transient as transient:
-                if attempt >= self._retries:
-                    raise transient.final from None
-                delay = transient.retry_after
-                if delay is None:
-                    delay = self._backoff * (2**attempt) * (1 + random.random() / 2)
-                if delay > self._max_retry_after:
-                    raise transient.final from None
-                logger.info(
-                    "MediaWiki %s: %s; retry %d in %.2fs",
-                    endpoint.wiki_host or endpoint.api_url,
-                    transient.final.message,
-                    attempt + 1,
-                    delay,
-                )
-                attempt += 1
-                await asyncio.sleep(delay)
-
-    async def _call_once(self, endpoint: Endpoint, data: dict[str, str]) -> dict[str, Any]:
+        data = _encode_params(params)
+        size = len(urlencode({"format": "json", "formatversion": "2", **data}))
+        method = "POST" if size > MAX_GET_QUERY_BYTES else "GET"
         where = endpoint.wiki_host or endpoint.api_url
-        headers = {"Host": endpoint.host_header} if endpoint.host_header else None
-        session = self._get_session()
-        try:
-            async with session.post(
-                endpoint.api_url, data=data, headers=headers, allow_redirects=False
-            ) as response:
-                body = await response.read()
-                status = response.status
-                retry_after = _parse_retry_after(response.headers.get("Retry-After"))
-        except asyncio.TimeoutError:
-            raise _Transient(UpstreamTimeout(f"MediaWiki ({where}) did not answer in time"))
-        except aiohttp.ClientConnectionError as error:
-            raise _Transient(UpstreamUnavailable(f"MediaWiki ({where}) unreachable: {error}"))
-        except aiohttp.ClientError as error:
-            raise _Transient(UpstreamError(f"MediaWiki ({where}) request failed: {error}"))
+        return await self.http.retrying(
+            lambda: self._call_once(endpoint, method, data), f"MediaWiki {where}"
+        )
 
-        if status in TRANSIENT_HTTP_STATUSES:
-            final: ModelServerError = (
-                UpstreamUnavailable(f"MediaWiki ({where}) asked to back off (HTTP 429)")
-                if status == 429
-                else UpstreamError(f"MediaWiki ({where}) answered HTTP {status}")
-            )
-            raise _Transient(final, retry_after)
-        if status != 200:
-            raise UpstreamError(f"MediaWiki ({where}) answered HTTP {status}")
+    async def _call_once(
+        self, endpoint: Endpoint, method: str, data: dict[str, str]
+    ) -> dict[str, Any]:
+        where = endpoint.wiki_host or endpoint.api_url
         try:
-            document = json.loads(body)
-        except ValueError:
-            raise UpstreamError(f"MediaWiki ({where}) answered malformed JSON") from None
+            document = await self._mwapi(endpoint).request(method, dict(data))
+        except Exception as error:  # noqa: BLE001 - classified below, re-raised
+            raise _classify(error, where) from None
         if not isinstance(document, dict):
             raise UpstreamError(f"MediaWiki ({where}) answered JSON that is not an object")
-        error = document.get("error")
-        if isinstance(error, dict):
-            code = str(error.get("code", "unknown"))
-            info = str(error.get("info", ""))[:300]
-            if code in TRANSIENT_API_ERRORS:
-                lag_wait = retry_after if retry_after is not None else None
-                raise _Transient(
-                    UpstreamUnavailable(f"MediaWiki ({where}) is unavailable: {code}: {info}"),
-                    lag_wait,
-                )
-            raise UpstreamError(f"MediaWiki ({where}) API error {code}: {info}")
         return document
 
     # -- continuation ---------------------------------------------------------------
@@ -266,17 +235,6 @@ class MediaWikiClient:
                 found[rev_id] = RevisionNotFound(f"revision {rev_id} was not returned by the wiki")
         return found
 
-    async def revision(
-        self, endpoint: Endpoint, rev_id: int, *, props: str = REVISION_PROPS
-    ) -> dict[str, Any]:
-        """One revision, or raise why it is unavailable (including deleted text)."""
-        result = (await self.revisions(endpoint, [rev_id], props=props))[rev_id]
-        if isinstance(result, ModelServerError):
-            raise result
-        if "content" in props:
-            require_text(result)
-        return result
-
     async def first_revisions(
         self,
         endpoint: Endpoint,
@@ -341,13 +299,19 @@ def require_text(revision: Mapping[str, Any]) -> str:
     rev_id = revision.get("revid")
     if revision.get("texthidden") or revision.get("suppressed"):
         raise TextDeleted(f"the text of revision {rev_id} is deleted or suppressed")
-    main = (revision.get("slots") or {}).get("main") or {}
+    main = main_slot(revision)
     if main.get("texthidden") or main.get("textmissing"):
         raise TextDeleted(f"the text of revision {rev_id} is deleted or suppressed")
     content = main.get("content", revision.get("content"))
     if not isinstance(content, str):
         raise UpstreamError(f"MediaWiki answered revision {rev_id} without its text")
     return content
+
+
+def main_slot(revision: Mapping[str, Any]) -> dict[str, Any]:
+    """The main slot of a revision document (``{}`` when it has none)."""
+    main = (revision.get("slots") or {}).get("main")
+    return main if isinstance(main, dict) else {}
 
 
 def require_page(query: Mapping[str, Any], what: str) -> dict[str, Any]:
@@ -361,13 +325,91 @@ def require_page(query: Mapping[str, Any], what: str) -> dict[str, Any]:
     return page
 
 
-class _Transient(Exception):
-    """Internal: a failure worth retrying, and what to raise if retries run out."""
+class _PolicySession:
+    """What ``mwapi.AsyncSession`` sees as its aiohttp session: the shared session, with
+    the policy mwapi cannot apply itself. Redirects are refused (a gateway's Host header
+    must never reach another host); HTTP 429 and 5xx raise :class:`Transient` with the
+    answer's ``Retry-After``; any other status but 200 is an :class:`UpstreamError`; the
+    body is decoded as JSON whatever its Content-Type."""
 
-    def __init__(self, final: ModelServerError, retry_after: float | None = None) -> None:
-        super().__init__(final.message)
-        self.final = final
-        self.retry_after = retry_after
+    def __init__(self, http: HttpClient, endpoint: Endpoint) -> None:
+        self._http = http
+        self._where = endpoint.wiki_host or endpoint.api_url
+
+    def request(self, *, method: str, url: str, params: Any, data: Any, headers: Any, **_: Any):
+        return self._exchange(method, url, params, data, headers)
+
+    @asynccontextmanager
+    async def _exchange(self, method, url, params, data, headers) -> AsyncIterator["_Answer"]:
+        async with self._http.session.request(
+            method, url, params=params, data=data, headers=headers, allow_redirects=False
+        ) as response:
+            body = await response.read()
+            status = response.status
+            retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+        where = self._where
+        if status in TRANSIENT_HTTP_STATUSES:
+            final: ModelServerError = (
+                UpstreamUnavailable(f"MediaWiki ({where}) asked to back off (HTTP 429)")
+                if status == 429
+                else UpstreamError(f"MediaWiki ({where}) answered HTTP {status}")
+            )
+            raise Transient(final, retry_after)
+        if status != 200:
+            raise UpstreamError(f"MediaWiki ({where}) answered HTTP {status}")
+        try:
+            yield _Answer(body)
+        except mwapi.errors.APIError as error:  # raised by mwapi on the answer we gave it
+            raise _api_failure(error, where, retry_after) from None
+
+
+class _Answer:
+    """The part of an aiohttp response that mwapi reads: ``json()`` and ``text()``."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError as error:  # mwapi re-raises "Could not decode as JSON"
+            raise _Malformed() from error
+
+    async def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+class _Malformed(ValueError):
+    pass
+
+
+def _api_failure(error: mwapi.errors.APIError, where: str, retry_after: float | None) -> Exception:
+    """An API error answer: transient ones (maxlag...) retried after the answer's
+    ``Retry-After``, the others an :class:`UpstreamError` naming the code."""
+    code, info = str(error.code or "unknown"), str(error.info or "")[:300]
+    if code in TRANSIENT_API_ERRORS:
+        return Transient(
+            UpstreamUnavailable(f"MediaWiki ({where}) is unavailable: {code}: {info}"),
+            retry_after,
+        )
+    return UpstreamError(f"MediaWiki ({where}) API error {code}: {info}")
+
+
+def _classify(error: BaseException, where: str) -> Exception:
+    """What a failed mwapi call means here (mwapi wraps the adapter's own exceptions, and
+    API errors, in ``mwapi.errors.RequestError``; their cause is the original)."""
+    cause = error.__cause__ if isinstance(error, mwapi.errors.RequestError) else None
+    if isinstance(cause, (Transient, ModelServerError)):
+        return cause
+    if isinstance(cause, mwapi.errors.APIError):
+        return _api_failure(cause, where, None)
+    if isinstance(error, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        return Transient(UpstreamTimeout(f"MediaWiki ({where}) did not answer in time"))
+    if isinstance(error, aiohttp.ClientConnectionError):
+        return Transient(UpstreamUnavailable(f"MediaWiki ({where}) unreachable: {error}"))
+    if isinstance(error, ValueError):
+        return UpstreamError(f"MediaWiki ({where}) answered malformed JSON")
+    return Transient(UpstreamError(f"MediaWiki ({where}) request failed: {error}"))
 
 
 def _encode_params(params: Mapping[str, Any]) -> dict[str, str]:

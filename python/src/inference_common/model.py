@@ -6,6 +6,7 @@ from typing import Any
 
 import kserve
 
+from .api_docs import PredictDoc
 from .inputs import decode_body
 
 
@@ -27,3 +28,7 @@ class JsonModel(kserve.Model):
 
     async def shutdown(self) -> None:
         """Called once in the server's event loop at shutdown (close clients here)."""
+
+    def predict_doc(self) -> PredictDoc:
+        """How ``/docs`` describes this model's ``:predict`` (services say more)."""
+        return PredictDoc(summary=f"Predict with {self.name}")

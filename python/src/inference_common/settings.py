@@ -58,7 +58,34 @@ class ServerSettings(BaseSettings):
     )
     max_request_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
     max_concurrent_requests: int = Field(
-        64, ge=1, description="In-flight inference requests beyond this get a fast 503."
+        64,
+        ge=1,
+        description="Inference requests in flight (body fully received) beyond this get a "
+        "fast 503.",
+    )
+    header_read_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds from a connection's start (or its previous answer) until a "
+        "request's headers must have arrived; then 408 and close (close if nothing came).",
+    )
+    body_read_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Seconds from the headers until the whole body must have arrived; then "
+        "408 and close.",
+    )
+    rejected_body_drain_bytes: int = Field(
+        64 * 1_048_576,
+        ge=0,
+        description="After an early 413, up to this many bytes of the rest of the body are "
+        "read and discarded, so that clients that send everything before reading (urllib, "
+        "requests) see the 413 instead of a connection reset.",
+    )
+    rejected_body_drain_seconds: float = Field(
+        5.0, ge=0, le=60, description="...and for at most this many seconds."
     )
 
 

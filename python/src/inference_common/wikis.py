@@ -1,5 +1,9 @@
 """Wikipedia language codes, wiki ids (database names) and hosts.
 
+A wiki id is the wiki's database name (``enwiki``, ``eswikibooks``, ``wikidatawiki``,
+``translatewiki``). Lift Wing names its models ``{wiki}wiki-{model}``, which for a sister
+project gives ``eswikibookswiki``: :func:`canonical_wiki_id` accepts both spellings.
+
 Request data never chooses a host freely: a ``lang`` must be one of the known Wikipedia
 language codes below, and the host is built from it (``{lang}.wikipedia.org``).
 """
@@ -37,6 +41,7 @@ _SPECIAL_HOSTS = {
     "mediawikiwiki": "www.mediawiki.org",
     "specieswiki": "species.wikimedia.org",
     "testwiki": "test.wikipedia.org",
+    "translatewiki": "translatewiki.net",
 }
 _FAMILIES = (
     "wiktionary",
@@ -66,11 +71,26 @@ def wiki_id_for_language(lang: str) -> str:
     return lang.replace("-", "_") + "wiki"
 
 
+def canonical_wiki_id(name: str) -> str:
+    """The database name of a wiki, given it or Lift Wing's ``{wiki}wiki`` spelling of it:
+    ``eswikibookswiki`` -> ``eswikibooks``, ``enwiki`` / ``wikidatawiki`` / ``translatewiki``
+    unchanged. ``ValueError`` for anything that is not a known wiki."""
+    if not _WIKI_ID.match(name):
+        raise ValueError(f"not a wiki id: {name!r}")
+    if name.endswith("wiki") and name[: -len("wiki")].endswith(_FAMILIES):
+        name = name[: -len("wiki")]  # Lift Wing's eswikibookswiki
+    _host(name)
+    return name
+
+
 def host_for_wiki_id(wiki_id: str) -> str:
     """The public host of a wiki id: ``enwiki`` -> ``en.wikipedia.org``,
-    ``eswikibooks`` -> ``es.wikibooks.org``, ``wikidatawiki`` -> ``www.wikidata.org``."""
-    if not _WIKI_ID.match(wiki_id):
-        raise ValueError(f"not a wiki id: {wiki_id!r}")
+    ``eswikibooks`` (or Lift Wing's ``eswikibookswiki``) -> ``es.wikibooks.org``,
+    ``wikidatawiki`` -> ``www.wikidata.org``, ``translatewiki`` -> ``translatewiki.net``."""
+    return _host(canonical_wiki_id(wiki_id))
+
+
+def _host(wiki_id: str) -> str:
     if wiki_id in _SPECIAL_HOSTS:
         return _SPECIAL_HOSTS[wiki_id]
     for family in _FAMILIES:

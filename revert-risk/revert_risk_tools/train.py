@@ -1,6 +1,6 @@
 """Train the revert-risk model on the project's synthetic edits.
 
-    python -m revert_risk.train --out DIR [--examples N] [--seed S] [--force]
+    python -m revert_risk_tools.train --out DIR [--examples N] [--seed S] [--force]
 
 writes ``DIR/model.txt`` (LightGBM's text format) and ``DIR/metadata.json`` (model version,
 library, feature names, training date, parameters, data and held-out evaluation).
@@ -26,9 +26,11 @@ from typing import Any
 import lightgbm
 import numpy as np
 
-from . import features, synthetic
-from .classifier import LIBRARY, METADATA_FILE, MODEL_FILE
-from .features import FEATURE_NAMES, extract_features, feature_row
+from revert_risk import features
+from revert_risk.classifier import LIBRARY, METADATA_FILE, MODEL_FILE
+from revert_risk.features import FEATURE_NAMES, extract_features, feature_row
+
+from . import synthetic
 from .synthetic import make_dataset
 
 TRAINING_EXAMPLES = 3000
@@ -118,7 +120,7 @@ def train(
         "params": PARAMS,
         "num_boost_round": NUM_BOOST_ROUND,
         "training_data": {
-            "generator": "revert_risk.synthetic.make_dataset",
+            "generator": "revert_risk_tools.synthetic.make_dataset",
             "examples": examples,
             "seed": seed,
             "reverted_share": float(y.mean()),
@@ -171,7 +173,7 @@ def ensure_model(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m revert_risk.train", description="Train the revert-risk model."
+        prog="python -m revert_risk_tools.train", description="Train the revert-risk model."
     )
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")
     parser.add_argument("--examples", type=int, default=TRAINING_EXAMPLES)

@@ -99,7 +99,6 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 DATA_DIR = Path(__file__).resolve().parent
 EXPORT_NS = "http://www.mediawiki.org/xml/export-0.11/"
 MISSING_REV_ID = 987_654_321
-USER_PASSWORD_SUFFIX = "-seed-pass-7391"
 WIKITEXT = ("wikitext", "text/x-wiki")
 JSON_MODEL = ("json", "application/json")
 # rev_deleted bits (MediaWiki's RevisionRecord::DELETED_*).

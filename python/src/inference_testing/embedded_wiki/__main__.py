@@ -1,14 +1,14 @@
 """Command line of the embedded wiki.
 
-``python -m inference_common.embedded_wiki start [--port 8180] [--dir DIR]``
+``python -m inference_testing.embedded_wiki start [--port 8180] [--dir DIR]``
     copy the seeded template into DIR (default ``.cache/embedded-wiki``), serve it in the
     background, write ``php.pid``, ``instance.json`` and ``seed.json`` there and print the
     API URL;
-``python -m inference_common.embedded_wiki stop [--dir DIR]``
+``python -m inference_testing.embedded_wiki stop [--dir DIR]``
     stop that server and its workers;
-``python -m inference_common.embedded_wiki status [--dir DIR]``
+``python -m inference_testing.embedded_wiki status [--dir DIR]``
     print whether it runs (exit status 0) or not (exit status 1);
-``python -m inference_common.embedded_wiki template``
+``python -m inference_testing.embedded_wiki template``
     build the seeded template if needed and print its directory.
 
 The template cache is ``<repo root or cwd>/.cache`` unless ``$EMBEDDED_WIKI_CACHE`` or
@@ -38,7 +38,7 @@ DEFAULT_DIR = Path(".cache") / "embedded-wiki"
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m inference_common.embedded_wiki",
+        prog="python -m inference_testing.embedded_wiki",
         description="A seeded MediaWiki on loopback for demos and tests.",
     )
     commands = parser.add_subparsers(dest="command", required=True)

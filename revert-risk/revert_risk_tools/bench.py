@@ -1,4 +1,4 @@
-"""Measurements behind the service's choices (``python -m revert_risk.bench``).
+"""Measurements behind the service's choices (``python -m revert_risk_tools.bench``).
 
 1. Feature extraction per revision (two wikitext parses: the revision and its parent) for
    articles of 10-30 KB, which decides whether the process pool is worth offering.
@@ -30,7 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .features import FEATURE_NAMES, extract_features
+from revert_risk.features import FEATURE_NAMES, extract_features
+
 from .synthetic import make_example
 from .train import NUM_BOOST_ROUND, PARAMS, TRAINING_EXAMPLES, TRAINING_SEED, auc, build_matrix
 
@@ -79,7 +80,7 @@ def real_article_times(repeat: int = 20) -> list[dict[str, Any]]:
     """Feature extraction on the real article texts the embedded wiki ships (if installed):
     each article edited by removing its last paragraph, and the three largest joined."""
     try:
-        folder = importlib.resources.files("inference_common.embedded_wiki")
+        folder = importlib.resources.files("inference_testing.embedded_wiki")
         texts = {
             entry.name.removesuffix(".wikitext"): entry.read_text(encoding="utf-8")
             for entry in folder.iterdir()

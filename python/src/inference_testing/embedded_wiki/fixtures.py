@@ -2,7 +2,7 @@
 
 Use it from a service's ``conftest.py``::
 
-    pytest_plugins = ["inference_common.embedded_wiki.fixtures"]
+    pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]
 
     def test_something(embedded_wiki):
         embedded_wiki.api_url      # http://127.0.0.1:PORT/w/api.php
@@ -11,7 +11,7 @@ Use it from a service's ``conftest.py``::
         embedded_wiki.seed["revisions"]["good_edit"]
 
 The seeded wiki is built once into the template cache (see
-:func:`inference_common.embedded_wiki.ensure_template`) and copied into a temporary
+:func:`inference_testing.embedded_wiki.ensure_template`) and copied into a temporary
 directory per session, then served on a free loopback port and stopped at the end.
 """
 

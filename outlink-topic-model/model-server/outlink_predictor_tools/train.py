@@ -1,6 +1,6 @@
 """Train a small outlink topic model (fastText, one-vs-all) on deterministic synthetic data.
 
-    python -m outlink_predictor.train --out DIR [--force]
+    python -m outlink_predictor_tools.train --out DIR [--force]
 
 writes ``DIR/model.bin`` (what the predictor loads from ``MODEL_PATH``) and
 ``DIR/model.json`` (how it was made). The production model is trained by Wikimedia on
@@ -38,7 +38,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from .taxonomy import LABEL_PREFIX, TOPICS, parent_of
+from outlink_predictor.taxonomy import LABEL_PREFIX, TOPICS, parent_of
 
 # Real Wikidata ids and the topics an article linking to them is likely about.
 ANCHORS: dict[str, tuple[str, ...]] = {
@@ -155,7 +155,7 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "Q11016": ("STEM.Technology",),  # technology
 }
 
-# The embedded test wiki (inference_common.embedded_wiki.seed) gives its pages synthetic
+# The embedded test wiki (inference_testing.embedded_wiki.seed) gives its pages synthetic
 # ids: hand-written articles Q7000001.., the pages "Wings of Fire (novel series)" links to
 # Q7100001.. (in the seed's order), minor planet stubs Q7200001... A test checks that every
 # id its outlink pages link to is here, so a real page of that wiki gets sensible topics.
@@ -371,7 +371,7 @@ def ensure_model(directory: str | Path, *, force: bool = False) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m outlink_predictor.train",
+        prog="python -m outlink_predictor_tools.train",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -19,7 +19,7 @@ Typical use::
   ``PHP_CLI_SERVER_WORKERS=4 php -S 127.0.0.1:PORT`` (document root: a directory holding a
   symlink ``w -> /usr/share/mediawiki``), then stops the server's whole process group.
 
-The CLI is ``python -m inference_common.embedded_wiki start|stop|status`` and the pytest
+The CLI is ``python -m inference_testing.embedded_wiki start|stop|status`` and the pytest
 plugin is :mod:`.fixtures`.
 """
 
@@ -75,7 +75,7 @@ DOCROOT = "docroot"
 
 # Appended to the installer's LocalSettings.php.
 EXTRA_SETTINGS = """
-# --- inference_common.embedded_wiki ---
+# --- inference_testing.embedded_wiki ---
 # Never run jobs from web requests: the seed writes page props directly, and a
 # refreshLinks job would recompute them from wikitext.
 $wgJobRunRate = 0;
@@ -439,7 +439,7 @@ class EmbeddedWiki:
         ``ServerSettings.php``)."""
         ensure_installed()
         self.directory.mkdir(parents=True, exist_ok=True)
-        (self.directory / MARKER).write_text("inference_common.embedded_wiki\n")
+        (self.directory / MARKER).write_text("inference_testing.embedded_wiki\n")
         command = [
             "php",
             str(INSTALL_PHP),

@@ -1,0 +1,8 @@
+"""Test support of the inference-services model servers (never installed in an image).
+
+- :mod:`.harness`        the shared bad-input tables, :func:`~.harness.assert_error`, and
+                         running a server's real entry point as a process (``serving``)
+- :mod:`.embedded_wiki`  a real MediaWiki on loopback for the tests and the demo, with its
+                         CLI (``python -m inference_testing.embedded_wiki``) and its pytest
+                         plugin (``pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]``)
+"""

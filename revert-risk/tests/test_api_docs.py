@@ -1,0 +1,49 @@
+"""``/docs`` answers (Swagger UI from the installed package) and documents the model's
+``:predict`` with its request example and response schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from inference_testing.harness import serving
+from revert_risk.model import RevertRiskModel
+from revert_risk.request import Item
+
+from .support import MODEL_NAME, SERVICE_DIR
+
+
+async def test_docs_and_the_documented_predict(
+    client: httpx.AsyncClient, model: RevertRiskModel
+) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in page.text
+    script = await client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+    schema = (await client.get("/openapi.json")).json()
+    operation = schema["paths"][f"/v1/models/{model.name}:predict"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]
+    assert body["examples"]["one revision"]["value"] == {"lang": "en", "rev_id": 123456}
+    assert body["schema"] == {"$ref": "#/components/schemas/PredictRequest"}
+    response = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert response == {"$ref": "#/components/schemas/PredictResponse"}
+    prediction = schema["components"]["schemas"]["Prediction"]["properties"]
+    real = model.output(Item(0, "en", 1), 0.3)  # what the model really answers
+    assert set(prediction) == set(real)
+    assert set(schema["components"]["schemas"]["Output"]["properties"]) == set(real["output"])
+    assert model.model_version in operation["description"]
+
+
+def test_the_real_process_serves_docs(model_path: Path) -> None:
+    """Over a real socket, from ``python -m revert_risk`` as production starts it."""
+    with serving(
+        "revert_risk", SERVICE_DIR, ready_path=f"/v1/models/{MODEL_NAME}", model_path=model_path
+    ) as server:
+        page = httpx.get(server.url + "/docs", timeout=30)
+        assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+        script = httpx.get(server.url + "/docs/assets/swagger-ui-bundle.js", timeout=30)
+        assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+        schema = httpx.get(server.url + "/openapi.json", timeout=30).json()
+        assert f"/v1/models/{MODEL_NAME}:predict" in schema["paths"]
