@@ -383,9 +383,11 @@ def test_fast_features_setting_turns_it_all_off(demo_models: dict[str, Path]) ->
     name = "enwiki-damaging"
     model = scoring.load_served_model(name, demo_models[name], fast_features=off.fast_features)
     assert not model.loaded.fast_substitutions
-    assert ScoringEngine(off, {name: model}).reuse is None
+    client = MediaWikiClient.from_settings(off)  # never used: no request is made
+    assert ScoringEngine(off, {name: model}, client=client).reuse is None
     on = RevscoringSettings(fast_features_reuse_bytes=1_000_000)
-    assert ScoringEngine(on, {name: model}).reuse.max_bytes == 1_000_000  # type: ignore[union-attr]
+    engine = ScoringEngine(on, {name: model}, client=client)
+    assert engine.reuse is not None and engine.reuse.max_bytes == 1_000_000
 
 
 def test_pool_workers_load_fast_models_with_their_own_store(demo_models: dict[str, Path]) -> None:
