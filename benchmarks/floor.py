@@ -13,6 +13,9 @@ worker) in this one process. Without ``--duration`` each revision is scored once
 time is reported; with it the list is scored round and round from ``--start-at`` (so two
 processes run side by side: each says READY on stdout once loaded and starts when a
 line arrives on stdin) and the revisions finished in the window are counted.
+The models load as the server loads them by default (``FAST_FEATURES`` on, without the
+store of kept values: each revision is extracted in full); ``--stock`` measures revscoring's
+own extraction. ``fast_floor.py`` compares the two side by side.
 """
 
 from __future__ import annotations
@@ -65,6 +68,11 @@ def main() -> None:
     parser.add_argument("--start-at", type=float)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--stock",
+        action="store_true",
+        help="revscoring's stock extraction (FAST_FEATURES=false); default: as served",
+    )
     args = parser.parse_args()
 
     from revscoring_server.fetch import union_needs
@@ -73,7 +81,7 @@ def main() -> None:
     models = []
     for spec in args.model:
         name, _, path = spec.partition("=")
-        models.append(load_served_model(name, Path(path)))
+        models.append(load_served_model(name, Path(path), fast_features=not args.stock))
     needs = union_needs(m.kind.needs for m in models)
     corpus = Corpus.load(args.corpus)
     rev_ids = [int(x) for x in args.rev_ids.split(",")]

@@ -554,6 +554,9 @@ class Harness:
             "MODEL_PATH": str(model),
             "PROCESS_POOL_WORKERS": str(workers),
             "SCORE_CACHE_SIZE": "10000" if cached else "0",
+            # the runs cycle through the revisions: kept text-derived values would make a
+            # repeated revision nearly free, which an uncached measurement must not count
+            "FAST_FEATURES_REUSE_BYTES": "0",
         }
         if workers:
             env["POOL_MIN_BYTES"] = "0"
@@ -613,6 +616,7 @@ class Harness:
             "WORD2VEC_DIR": str(models / "word2vec"),
             "PROCESS_POOL_WORKERS": "2",
             "SCORE_CACHE_SIZE": "0",
+            "FAST_FEATURES_REUSE_BYTES": "0",  # singles repeat the batch's revisions
         }
         server = self.start_server(
             "ores-batch",

@@ -7,10 +7,12 @@ library's global state (no module aliases in ``sys.modules``, no patched classes
 
 API
 ---
-``load_model(path) -> LoadedModel``
+``load_model(path, *, fast_features=True) -> LoadedModel``
     Read a model file (plain pickle as ``revscoring.Model.dump`` writes it, or bz2-compressed,
     detected by its magic bytes). Raises :class:`ModelLoadError` with a one-line message for
     anything that cannot load. Pickles run code: only load trusted model files.
+    ``fast_features`` adds the equivalent fast implementations of :mod:`.fast_features` to
+    the model's solve context (after the compatibility steps, on what they resolved to).
 ``extract_features(loaded, values, *, emulate_drift=True) -> list``
     Pure feature extraction. ``values`` maps datasource names to values: either root values
     (``{"revision.text": ..., "revision.parent.text": ..., "revision.timestamp": "2018-..."}``)
@@ -20,6 +22,8 @@ API
     :class:`MissingInputError` when the model needs a value that was not given.
     ``emulate_drift=False`` computes what today's revscoring alone computes (diagnostics).
     Do not share one solve cache between models: their emulated datasources share names.
+    ``reuse`` (a :class:`.fast_features.TextReuse`) with ``scope`` (the wiki) lets an
+    extraction start from the parent's text-derived values kept from an earlier one.
 ``score(loaded, feature_values) -> dict``
     ``{"prediction": ..., "probability": {label: p}}`` exactly as revscoring returns it.
 
@@ -47,6 +51,7 @@ which is process-wide while it runs: load models at start, not from concurrent t
 from __future__ import annotations
 
 import bz2
+import hashlib
 import inspect
 import io
 import os
@@ -56,6 +61,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
@@ -86,7 +92,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.tree._tree import NODE_DTYPE, Tree
 
-from . import word_vectors
+from . import fast_features, word_vectors
 from .spelling import DICTIONARIES
 
 __all__ = [
@@ -138,15 +144,27 @@ class LoadedModel:
     input_context: Context
     drift_context: Context
     context: Context
+    # what FAST_FEATURES substituted ({substitution: dependents replaced}; empty when off)
+    fast_substitutions: Mapping[str, int] = dataclass_field(default_factory=dict)
+    # (parent-side, current-side, key) text-derived dependents whose values can be reused
+    text_pairs: tuple[tuple[Dependent, Dependent, str], ...] = ()
+    # a digest of context_key(): kept text-derived values are valid for equal digests only
+    resolution_digest: str = ""
 
 
 # --------------------------------------------------------------------------------------------
 # Public functions
 
 
-def load_model(path: str | os.PathLike[str], word2vec_dir: Path | None = None) -> LoadedModel:
+def load_model(
+    path: str | os.PathLike[str],
+    word2vec_dir: Path | None = None,
+    *,
+    fast_features: bool = True,
+) -> LoadedModel:
     """Load a revscoring model file written by any revscoring 2.x (see the module docstring).
-    Word vectors its feature lists load come from ``word2vec_dir`` (:mod:`.word_vectors`)."""
+    Word vectors its feature lists load come from ``word2vec_dir`` (:mod:`.word_vectors`);
+    ``fast_features``: with the equal, faster implementations of :mod:`.fast_features`."""
     path = os.fspath(path)
     data = _read_model_bytes(path)
     steps: list[str] = []
@@ -162,6 +180,13 @@ def load_model(path: str | os.PathLike[str], word2vec_dir: Path | None = None) -
         dictionaries.setdefault(tag, used)
     input_context = _input_context(graph, steps)
     drift_context = _drift_context(graph, era, steps)
+    context = {**input_context, **drift_context}
+    substitutions: dict[str, int] = {}
+    pairs: tuple[tuple[Dependent, Dependent, str], ...] = ()
+    if fast_features:
+        fast, substitutions = _fast_context(graph, context)
+        context.update(fast)
+        pairs = _text_pairs(model.features, context)
     labels = getattr(model, "labels", None) or ()
     return LoadedModel(
         path=path,
@@ -178,8 +203,15 @@ def load_model(path: str | os.PathLike[str], word2vec_dir: Path | None = None) -
         compat_steps=tuple(dict.fromkeys(steps)),
         input_context=MappingProxyType(input_context),
         drift_context=MappingProxyType(drift_context),
-        context=MappingProxyType({**input_context, **drift_context}),
+        context=MappingProxyType(context),
+        fast_substitutions=MappingProxyType(substitutions),
+        text_pairs=pairs,
+        resolution_digest=_digest(_resolution_key(era.deltas, bool(substitutions), context)),
     )
+
+
+_fast_context = fast_features.fast_context
+_text_pairs = fast_features.text_pairs
 
 
 def extract_features(
@@ -188,6 +220,8 @@ def extract_features(
     *,
     emulate_drift: bool = True,
     shared_cache: dict[Dependent, Any] | None = None,
+    reuse: fast_features.TextReuse | None = None,
+    scope: str = "",
 ) -> list[Any]:
     """Solve the model's features from datasource values (root values or API documents).
 
@@ -198,8 +232,14 @@ def extract_features(
     cache = _root_cache(values) if shared_cache is None else shared_cache
     if shared_cache is not None and not shared_cache:
         shared_cache.update(_root_cache(values))
+    keys = None
+    if reuse is not None and emulate_drift and loaded.text_pairs:
+        keys = _reuse_before(loaded, reuse, scope, cache, context)
     try:
-        return list(solve(loaded.features, cache=cache, context=context))
+        feature_values = list(solve(loaded.features, cache=cache, context=context))
+        if keys is not None:
+            _reuse_after(loaded, reuse, keys, cache)  # type: ignore[arg-type]
+        return feature_values
     except CaughtDependencyError as error:
         if isinstance(error.exception, CompatError):
             raise error.exception from None
@@ -208,10 +248,79 @@ def extract_features(
         ) from error
 
 
-def context_key(loaded: LoadedModel) -> tuple[str, frozenset[tuple[str, str]]]:
+def context_key(loaded: LoadedModel) -> tuple[str, bool, frozenset[tuple[str, str]]]:
     """Models with equal keys resolve every datasource the same way, so they may share a
     solve cache (models of different eras must not: their replacements share names)."""
-    return loaded.deltas_era, frozenset((str(k), str(v)) for k, v in loaded.context.items())
+    return _resolution_key(loaded.deltas_era, bool(loaded.fast_substitutions), loaded.context)
+
+
+def _resolution_key(
+    era: str, fast: bool, context: Mapping[Dependent, Dependent]
+) -> tuple[str, bool, frozenset[tuple[str, str]]]:
+    return era, fast, frozenset((str(k), str(v)) for k, v in context.items())
+
+
+def _digest(key: tuple[str, bool, frozenset[tuple[str, str]]]) -> str:
+    text = repr((key[0], key[1], sorted(key[2])))
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+_REUSE_INPUTS = (
+    revision_oriented.revision.id,
+    revision_oriented.revision.text,
+    revision_oriented.revision.parent.id,
+    revision_oriented.revision.parent.text,
+)
+
+
+def _reuse_before(
+    loaded: LoadedModel,
+    reuse: fast_features.TextReuse,
+    scope: str,
+    cache: dict[Dependent, Any],
+    context: dict[Dependent, Dependent],
+) -> tuple[tuple, tuple, bool, bool] | None:
+    """Put the kept text-derived values of this revision and of its parent into ``cache``;
+    the keys to keep this extraction's values under. None (no reuse) when the ids or texts
+    cannot be read: the extraction itself then reports why."""
+    try:
+        rev_id, text, parent_id, parent_text = solve(_REUSE_INPUTS, cache=cache, context=context)
+    except Exception:  # noqa: BLE001 - reported by the extraction that follows
+        return None
+    if not isinstance(rev_id, int) or not isinstance(text, str):
+        return None
+    era = loaded.resolution_digest
+    current_key = (scope, era, rev_id, fast_features.text_digest(text))
+    parent_key = None
+    if isinstance(parent_id, int) and isinstance(parent_text, str) and parent_id > 0:
+        parent_key = (scope, era, parent_id, fast_features.text_digest(parent_text))
+    found_current = reuse.get(current_key)
+    found_parent = reuse.get(parent_key) if parent_key is not None else None
+    for parent_side, current_side, name in loaded.text_pairs:
+        if found_parent is not None and parent_side not in cache and name in found_parent:
+            cache[parent_side] = found_parent[name]
+        if found_current is not None and current_side not in cache and name in found_current:
+            cache[current_side] = found_current[name]
+    return current_key, parent_key, found_current is not None, found_parent is not None
+
+
+def _reuse_after(
+    loaded: LoadedModel,
+    reuse: fast_features.TextReuse,
+    keys: tuple[tuple, tuple | None, bool, bool],
+    cache: dict[Dependent, Any],
+) -> None:
+    current_key, parent_key, had_current, had_parent = keys
+    if not had_current:
+        reuse.put(
+            current_key,
+            {name: cache[c] for _, c, name in loaded.text_pairs if c in cache},
+        )
+    if parent_key is not None and not had_parent:
+        reuse.put(
+            parent_key,
+            {name: cache[p] for p, c, name in loaded.text_pairs if p in cache},
+        )
 
 
 def score(loaded: LoadedModel, feature_values: Iterable[Any]) -> dict[str, Any]:

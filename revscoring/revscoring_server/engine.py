@@ -23,6 +23,7 @@ from inference_common.pool import ProcessPool
 from . import scoring
 from .fetch import fetch_revision_docs, union_needs
 from .revision_docs import RevisionDocs
+from .fast_features import TextReuse
 from .scoring import ServedModel
 from .settings import RevscoringSettings
 
@@ -64,13 +65,21 @@ class ScoringEngine:
         self.client = client  # shared, closed by its owner
         self.cache = cache_from_settings(settings)
         self.flight = SingleFlight()
+        # text-derived values of recent revisions (a cache, like the score cache)
+        reuse_bytes = settings.fast_features_reuse_bytes if settings.fast_features else 0
+        self.reuse = TextReuse(reuse_bytes) if reuse_bytes > 0 else None
         self.pool: ProcessPool | None = None
         if settings.process_pool_workers > 0:
             paths = {name: str(model.path) for name, model in self.models.items()}
             self.pool = ProcessPool(
                 settings.process_pool_workers,
                 initializer=scoring.init_worker,
-                initargs=(paths, str(settings.word2vec_dir or "") or None),
+                initargs=(
+                    paths,
+                    str(settings.word2vec_dir or "") or None,
+                    settings.fast_features,
+                    reuse_bytes,
+                ),
             )
 
     def wikis(self) -> dict[str, list[ServedModel]]:
@@ -175,7 +184,9 @@ class ScoringEngine:
         if self.pool is not None and scoring.text_size(docs) >= self.settings.pool_min_bytes:
             scored = await self.pool.run(scoring.score_in_worker, names, docs, features)
         else:
-            scored = await asyncio.to_thread(scoring.score_revision, scorable, docs, features)
+            scored = await asyncio.to_thread(
+                scoring.score_revision, scorable, docs, features, self.reuse
+            )
         for model in scorable:
             results[model.kind.name] = scored[model.name]
         return results

@@ -130,7 +130,9 @@ def load_all(settings: RevscoringSettings) -> dict[str, ServedModel]:
     served = {}
     for name, path in model_files(settings).items():
         start = time.perf_counter()
-        served[name] = load_served_model(name, path, settings.word2vec_dir)
+        served[name] = load_served_model(
+            name, path, settings.word2vec_dir, fast_features=settings.fast_features
+        )
         dictionaries = served[name].loaded.dictionaries
         logger.info(
             "loaded %s from %s in %.2f s; dictionaries: %s",

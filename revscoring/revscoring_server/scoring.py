@@ -29,6 +29,7 @@ from inference_common.errors import (
 from inference_common.mediawiki import main_slot
 
 from . import compat
+from .fast_features import TextReuse
 from .model_types import ContentModel, Family, ModelType, UnknownModelType, format_score
 from .model_types import parse_inference_name
 from .revision_docs import RevisionDocs, build_cache
@@ -54,9 +55,12 @@ class ServedModel:
         return self.loaded.labels
 
 
-def load_served_model(name: str, path: Path, word2vec_dir: Path | None = None) -> ServedModel:
+def load_served_model(
+    name: str, path: Path, word2vec_dir: Path | None = None, *, fast_features: bool = True
+) -> ServedModel:
     """Load ``path`` as the model ``name`` (``{wiki}-{model}``), or one-line ModelLoadError;
-    word vectors its feature lists need come from ``word2vec_dir`` (WORD2VEC_DIR)."""
+    word vectors its feature lists need come from ``word2vec_dir`` (WORD2VEC_DIR);
+    ``fast_features``: with the equal, faster implementations of :mod:`.fast_features`."""
     try:
         wiki, kind = parse_inference_name(name)
     except UnknownModelType as error:
@@ -64,7 +68,7 @@ def load_served_model(name: str, path: Path, word2vec_dir: Path | None = None) -
     if not path.is_file():
         raise ModelLoadError(f"model file {path} does not exist (MODEL_PATH)")
     try:
-        loaded = compat.load_model(path, word2vec_dir)
+        loaded = compat.load_model(path, word2vec_dir, fast_features=fast_features)
     except compat.CompatError as error:
         raise ModelLoadError(str(error)) from None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -118,11 +122,15 @@ _EXTRACTION_LOCK = threading.Lock()
 
 
 def score_revision(
-    models: Sequence[ServedModel], docs: RevisionDocs, features: bool
+    models: Sequence[ServedModel],
+    docs: RevisionDocs,
+    features: bool,
+    reuse: TextReuse | None = None,
 ) -> dict[str, dict[str, Any] | ModelServerError]:
     """Score one revision for each model: ``{"score": {...}}`` (plus ``"features"``), or
     the error that says why this model cannot score it. Safe to call from several
-    threads at once (extraction is serialised)."""
+    threads at once (extraction is serialised). ``reuse`` keeps text-derived values of
+    the revisions scored, for the edits whose parent they are (fast-feature models)."""
     values = {dependent.name: value for dependent, value in build_cache(docs).items()}
     results: dict[str, dict[str, Any] | ModelServerError] = {}
     # Models that resolve datasources alike share one extraction (damaging and goodfaith
@@ -132,7 +140,9 @@ def score_revision(
         try:
             cache = shared.setdefault(compat.context_key(model.loaded), {})
             with _EXTRACTION_LOCK:
-                feature_values = compat.extract_features(model.loaded, values, shared_cache=cache)
+                feature_values = compat.extract_features(
+                    model.loaded, values, shared_cache=cache, reuse=reuse, scope=model.wiki
+                )
             result: dict[str, Any] = {
                 "score": format_score(model.kind, compat.score(model.loaded, feature_values))
             }
@@ -172,16 +182,28 @@ def _json_value(value: Any) -> Any:
 # -- process-pool workers ---------------------------------------------------------------
 
 _WORKER_MODELS: dict[str, ServedModel] = {}
+_WORKER_REUSE: list[TextReuse] = []  # this worker's store of text-derived values, if any
 
 
-def init_worker(paths: Mapping[str, str], word2vec_dir: str | None = None) -> None:
-    """Load every served model once in this worker process."""
+def init_worker(
+    paths: Mapping[str, str],
+    word2vec_dir: str | None = None,
+    fast_features: bool = True,
+    reuse_bytes: int = 0,
+) -> None:
+    """Load every served model once in this worker process (word vectors from
+    ``word2vec_dir``; with the fast features, and a store of ``reuse_bytes`` for
+    text-derived values, unless turned off)."""
     vectors = Path(word2vec_dir) if word2vec_dir else None
     for name, path in paths.items():
-        _WORKER_MODELS[name] = load_served_model(name, Path(path), vectors)
+        _WORKER_MODELS[name] = load_served_model(
+            name, Path(path), vectors, fast_features=fast_features
+        )
+    _WORKER_REUSE[:] = [TextReuse(reuse_bytes)] if fast_features and reuse_bytes > 0 else []
 
 
 def score_in_worker(
     names: Sequence[str], docs: RevisionDocs, features: bool
 ) -> dict[str, dict[str, Any] | ModelServerError]:
-    return score_revision([_WORKER_MODELS[name] for name in names], docs, features)
+    reuse = _WORKER_REUSE[0] if _WORKER_REUSE else None
+    return score_revision([_WORKER_MODELS[name] for name in names], docs, features, reuse)

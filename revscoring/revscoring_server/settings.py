@@ -40,6 +40,19 @@ class RevscoringSettings(ServerSettings):
         "is at least this long are scored in the pool; smaller ones in a thread.",
     )
 
+    fast_features: bool = Field(
+        True,
+        description="Extract features with the equal, faster implementations of "
+        "revscoring_server.fast_features (false: revscoring's stock code only).",
+    )
+    fast_features_reuse_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="With FAST_FEATURES, bytes (approximate) of text-derived values of "
+        "recently scored revisions kept per process, so that an edit whose parent was just "
+        "scored does not process the parent's text again; 0 disables it.",
+    )
+
     redis_url: str | None = Field(
         None,
         pattern=r"^rediss?://",

@@ -389,9 +389,9 @@ async def test_concurrent_identical_requests_compute_once(
     scored: list[int] = []
     original = scoring.score_revision
 
-    def counting(models: Any, docs: Any, features: bool) -> Any:
+    def counting(models: Any, docs: Any, features: bool, *reuse: Any) -> Any:
         scored.append(docs.rev_id)
-        return original(models, docs, features)
+        return original(models, docs, features, *reuse)
 
     monkeypatch.setattr(scoring, "score_revision", counting)
     memory_wiki.delay = 0.05  # every API call takes a while: the requests overlap
