@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from inference_common.cache import CACHE_LOOKUPS, MemoryCache, RedisCache, ScoreCache, SingleFlight
@@ -44,6 +45,21 @@ def cache_from_settings(settings: RevscoringSettings) -> ScoreCache | None:
     return None
 
 
+def worker_pool(settings: RevscoringSettings, paths: Mapping[str, Path]) -> ProcessPool:
+    """PROCESS_POOL_WORKERS processes, each loading every model of ``paths`` once."""
+    reuse_bytes = settings.fast_features_reuse_bytes if settings.fast_features else 0
+    return ProcessPool(
+        settings.process_pool_workers,
+        initializer=scoring.init_worker,
+        initargs=(
+            {name: str(path) for name, path in paths.items()},
+            str(settings.word2vec_dir or "") or None,
+            settings.fast_features,
+            reuse_bytes,
+        ),
+    )
+
+
 # What one model's entry for one revision is: {"score": {...}} (+ "features"), or an error.
 ModelResult = dict[str, Any] | ModelServerError
 RevisionResults = dict[int, dict[str, ModelResult]]
@@ -59,7 +75,10 @@ class ScoringEngine:
         models: Mapping[str, ServedModel],
         *,
         client: MediaWikiClient,
+        pool: ProcessPool | None = None,
     ) -> None:
+        """``pool``: the workers (made by :func:`worker_pool`) when the caller already
+        started them to learn about the models; else made here when configured."""
         self.settings = settings
         self.models = dict(models)
         self.client = client  # shared, closed by its owner
@@ -68,18 +87,10 @@ class ScoringEngine:
         # text-derived values of recent revisions (a cache, like the score cache)
         reuse_bytes = settings.fast_features_reuse_bytes if settings.fast_features else 0
         self.reuse = TextReuse(reuse_bytes) if reuse_bytes > 0 else None
-        self.pool: ProcessPool | None = None
-        if settings.process_pool_workers > 0:
-            paths = {name: str(model.path) for name, model in self.models.items()}
-            self.pool = ProcessPool(
-                settings.process_pool_workers,
-                initializer=scoring.init_worker,
-                initargs=(
-                    paths,
-                    str(settings.word2vec_dir or "") or None,
-                    settings.fast_features,
-                    reuse_bytes,
-                ),
+        self.pool = pool
+        if pool is None and settings.process_pool_workers > 0:
+            self.pool = worker_pool(
+                settings, {name: model.path for name, model in self.models.items()}
             )
 
     def wikis(self) -> dict[str, list[ServedModel]]:
@@ -181,8 +192,12 @@ class ScoringEngine:
         if not scorable:
             return results
         names = [model.name for model in scorable]
-        if self.pool is not None and scoring.text_size(docs) >= self.settings.pool_min_bytes:
-            scored = await self.pool.run(scoring.score_in_worker, names, docs, features)
+        pool = self.pool
+        if pool is not None and (
+            scoring.text_size(docs) >= self.settings.pool_min_bytes
+            or any(model.loaded is None for model in scorable)
+        ):
+            scored = await pool.run(scoring.score_in_worker, names, docs, features)
         else:
             scored = await asyncio.to_thread(
                 scoring.score_revision, scorable, docs, features, self.reuse

@@ -8,7 +8,6 @@ was an event and EventGate is configured.
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,16 @@ from inference_common.edit_context import hint_from_event
 from inference_common.errors import InvalidInput, ModelLoadError, ModelServerError
 from inference_common.events import EventGateClient, parse_event, revision_score_event
 from inference_common.inputs import optional_bool, require_rev_id
+from inference_common.mediawiki import MediaWikiClient
 from inference_common.model import JsonModel
+from inference_common.pool import ProcessPool
 from inference_common.resources import SharedResources
 from inference_common.server import Service
 
-from .engine import ScoringEngine
+from . import scoring
+from .engine import ScoringEngine, worker_pool
 from .ores import OresResponse, ores_response
-from .scoring import ServedModel, load_served_model
+from .scoring import ServedModel, described_model, load_served_model
 from .settings import RevscoringSettings
 
 DEFAULT_STREAM = "mediawiki.revision-score"
@@ -129,23 +131,51 @@ def load_all(settings: RevscoringSettings) -> dict[str, ServedModel]:
     (and providers) its language modules opened."""
     served = {}
     for name, path in model_files(settings).items():
-        start = time.perf_counter()
         served[name] = load_served_model(
             name, path, settings.word2vec_dir, fast_features=settings.fast_features
         )
-        dictionaries = served[name].loaded.dictionaries
-        logger.info(
-            "loaded %s from %s in %.2f s; dictionaries: %s",
-            name,
-            path,
-            time.perf_counter() - start,
-            "; ".join(
-                used if used.startswith(f"{tag} ") else f"{tag} -> {used}"
-                for tag, used in dictionaries.items()
-            )
-            or "none",
-        )
+        _log_loaded(served[name], "")
     return served
+
+
+def describe_all(settings: RevscoringSettings, pool: ProcessPool) -> dict[str, ServedModel]:
+    """Every model as the main process of a pool that scores everything holds it: the
+    workers load the files; one of them says what it loaded (no estimator here)."""
+    files = model_files(settings)
+    infos = pool.call(scoring.describe_worker_models)
+    served = {name: described_model(name, path, infos[name]) for name, path in files.items()}
+    for model in served.values():
+        _log_loaded(model, " in each pool worker (the server process holds its metadata only)")
+    return served
+
+
+def _log_loaded(model: ServedModel, where: str) -> None:
+    logger.info(
+        "loaded %s from %s%s in %.2f s; dictionaries: %s",
+        model.name,
+        model.path,
+        where,
+        model.info.load_seconds,
+        "; ".join(
+            used if used.startswith(f"{tag} ") else f"{tag} -> {used}"
+            for tag, used in model.info.dictionaries.items()
+        )
+        or "none",
+    )
+
+
+def build_engine(settings: RevscoringSettings, client: MediaWikiClient) -> ScoringEngine:
+    """The engine and its models: loaded here when this process scores (no pool, or
+    POOL_MIN_BYTES > 0), else loaded by the pool's workers only (POOL_MIN_BYTES=0)."""
+    if settings.main_process_scores:
+        return ScoringEngine(settings, load_all(settings), client=client)
+    pool = worker_pool(settings, model_files(settings))
+    try:
+        models = describe_all(settings, pool)
+    except BaseException:
+        pool.shutdown()
+        raise
+    return ScoringEngine(settings, models, client=client, pool=pool)
 
 
 def build_service(settings: RevscoringSettings, resources: SharedResources) -> Service:
@@ -154,7 +184,7 @@ def build_service(settings: RevscoringSettings, resources: SharedResources) -> S
     engine."""
     from .ores_api import build_router
 
-    engine = resources.own(ScoringEngine(settings, load_all(settings), client=resources.wiki))
+    engine = resources.own(build_engine(settings, resources.wiki))
     stream = settings.eventgate_stream or DEFAULT_STREAM
     models = [
         RevscoringModel(model, engine, resources.events, stream) for model in engine.models.values()

@@ -83,11 +83,11 @@ def model_info(model: ServedModel, fields: Iterable[str] = ("version",)) -> dict
     """What ORES' ``model_info`` said about a model, for the requested fields."""
     available = {
         "version": model.version,
-        "type": type(model.loaded.model).__name__,
+        "type": model.info.model_type,
         # written as in the scores' probability keys ("true"/"false" for boolean models)
         "labels": [_label_key(label) for label in model.labels],
-        "features": [str(feature) for feature in model.loaded.features],
-        "revscoring_version": model.loaded.revscoring_version,
+        "features": list(model.info.features),
+        "revscoring_version": model.info.revscoring_version,
     }
     return {field: available[field] for field in fields if field in available}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,23 +37,67 @@ from .revision_docs import RevisionDocs, build_cache
 
 
 @dataclass(frozen=True)
+class ModelInfo:
+    """What is said about a loaded model (ORES ``model_info``, cache keys, logs): plain
+    data, so that a pool worker that loaded the model can hand it to the main process."""
+
+    version: str | None
+    model_type: str  # the revscoring model class ("GradientBoosting")
+    labels: tuple[Any, ...]
+    features: tuple[str, ...]  # str() of each feature, in the model's order
+    revscoring_version: str | None
+    dictionaries: Mapping[str, str]  # spell-check tag -> what it opened (for the log)
+    load_seconds: float = 0.0
+
+    @classmethod
+    def of(cls, loaded: compat.LoadedModel, load_seconds: float = 0.0) -> ModelInfo:
+        return cls(
+            version=loaded.version,
+            model_type=type(loaded.model).__name__,
+            labels=tuple(loaded.labels),
+            features=tuple(str(feature) for feature in loaded.features),
+            revscoring_version=loaded.revscoring_version,
+            dictionaries=dict(loaded.dictionaries),
+            load_seconds=load_seconds,
+        )
+
+
+@dataclass(frozen=True)
 class ServedModel:
-    """A model as served: immutable once loaded, shared by all requests."""
+    """A model as served: immutable once loaded, shared by all requests. ``loaded`` (the
+    estimator and its feature graph) is None in a process that never scores: the main
+    process of a server whose pool scores every revision (POOL_MIN_BYTES=0)."""
 
     name: str  # "enwiki-damaging"
     wiki: str  # "enwiki"
     kind: ModelType
     path: Path
-    loaded: compat.LoadedModel
     digest: str  # of the file: a retrained model never serves another's cached scores
+    info: ModelInfo
+    loaded: compat.LoadedModel | None = None
 
     @property
     def version(self) -> str:
-        return str(self.loaded.version or "unknown")
+        return str(self.info.version or "unknown")
 
     @property
     def labels(self) -> tuple[Any, ...]:
-        return self.loaded.labels
+        return self.info.labels
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def check_model_file(name: str, path: Path) -> tuple[str, ModelType]:
+    """The wiki and type of the model ``name`` at ``path``, or one-line ModelLoadError."""
+    try:
+        wiki, kind = parse_inference_name(name)
+    except UnknownModelType as error:
+        raise ModelLoadError(str(error)) from None
+    if not path.is_file():
+        raise ModelLoadError(f"model file {path} does not exist (MODEL_PATH)")
+    return wiki, kind
 
 
 def load_served_model(
@@ -61,18 +106,21 @@ def load_served_model(
     """Load ``path`` as the model ``name`` (``{wiki}-{model}``), or one-line ModelLoadError;
     word vectors its feature lists need come from ``word2vec_dir`` (WORD2VEC_DIR);
     ``fast_features``: with the equal, faster implementations of :mod:`.fast_features`."""
-    try:
-        wiki, kind = parse_inference_name(name)
-    except UnknownModelType as error:
-        raise ModelLoadError(str(error)) from None
-    if not path.is_file():
-        raise ModelLoadError(f"model file {path} does not exist (MODEL_PATH)")
+    wiki, kind = check_model_file(name, path)
+    start = time.perf_counter()
     try:
         loaded = compat.load_model(path, word2vec_dir, fast_features=fast_features)
     except compat.CompatError as error:
         raise ModelLoadError(str(error)) from None
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return ServedModel(name, wiki, kind, path, loaded, digest)
+    info = ModelInfo.of(loaded, time.perf_counter() - start)
+    return ServedModel(name, wiki, kind, path, file_digest(path), info, loaded)
+
+
+def described_model(name: str, path: Path, info: ModelInfo) -> ServedModel:
+    """The model ``name`` as a process that does not score it holds it: what a worker
+    that loaded it said (``info``), no estimator."""
+    wiki, kind = check_model_file(name, path)
+    return ServedModel(name, wiki, kind, path, file_digest(path), info)
 
 
 def content_model_of(revision: Mapping[str, Any]) -> str:
@@ -137,19 +185,24 @@ def score_revision(
     # read the same features: the second model costs only its model.score).
     shared: dict[Any, dict] = {}
     for model in models:
+        loaded = model.loaded
+        if loaded is None:
+            raise RuntimeError(
+                f"{model.name} is not loaded in this process (it scores in the pool)"
+            )
         try:
-            cache = shared.setdefault(compat.context_key(model.loaded), {})
+            cache = shared.setdefault(compat.context_key(loaded), {})
             with _EXTRACTION_LOCK:
                 feature_values = compat.extract_features(
-                    model.loaded, values, shared_cache=cache, reuse=reuse, scope=model.wiki
+                    loaded, values, shared_cache=cache, reuse=reuse, scope=model.wiki
                 )
             result: dict[str, Any] = {
-                "score": format_score(model.kind, compat.score(model.loaded, feature_values))
+                "score": format_score(model.kind, compat.score(loaded, feature_values))
             }
             if features:
                 result["features"] = {
                     name: _json_value(value)
-                    for name, value in zip(model.loaded.feature_names, feature_values)
+                    for name, value in zip(loaded.feature_names, feature_values)
                 }
             results[model.name] = result
         except ModelServerError as error:
@@ -183,6 +236,7 @@ def _json_value(value: Any) -> Any:
 
 _WORKER_MODELS: dict[str, ServedModel] = {}
 _WORKER_REUSE: list[TextReuse] = []  # this worker's store of text-derived values, if any
+_WORKER_LOAD_ERROR: list[ModelLoadError] = []  # why this worker could not load, if it failed
 
 
 def init_worker(
@@ -193,17 +247,31 @@ def init_worker(
 ) -> None:
     """Load every served model once in this worker process (word vectors from
     ``word2vec_dir``; with the fast features, and a store of ``reuse_bytes`` for
-    text-derived values, unless turned off)."""
+    text-derived values, unless turned off). A model that cannot load is reported by
+    :func:`describe_worker_models` (an initializer that raises only breaks the pool)."""
     vectors = Path(word2vec_dir) if word2vec_dir else None
-    for name, path in paths.items():
-        _WORKER_MODELS[name] = load_served_model(
-            name, Path(path), vectors, fast_features=fast_features
-        )
+    try:
+        for name, path in paths.items():
+            _WORKER_MODELS[name] = load_served_model(
+                name, Path(path), vectors, fast_features=fast_features
+            )
+    except ModelLoadError as error:
+        _WORKER_LOAD_ERROR[:] = [error]
     _WORKER_REUSE[:] = [TextReuse(reuse_bytes)] if fast_features and reuse_bytes > 0 else []
+
+
+def describe_worker_models() -> dict[str, ModelInfo]:
+    """What this worker loaded, for a main process that loads no estimator; raises the
+    worker's ModelLoadError if a model did not load."""
+    if _WORKER_LOAD_ERROR:
+        raise _WORKER_LOAD_ERROR[0]
+    return {name: model.info for name, model in _WORKER_MODELS.items()}
 
 
 def score_in_worker(
     names: Sequence[str], docs: RevisionDocs, features: bool
 ) -> dict[str, dict[str, Any] | ModelServerError]:
+    if _WORKER_LOAD_ERROR:
+        raise _WORKER_LOAD_ERROR[0]
     reuse = _WORKER_REUSE[0] if _WORKER_REUSE else None
     return score_revision([_WORKER_MODELS[name] for name in names], docs, features, reuse)

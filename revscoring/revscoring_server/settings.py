@@ -37,7 +37,8 @@ class RevscoringSettings(ServerSettings):
         20_000,
         ge=0,
         description="With PROCESS_POOL_WORKERS > 0, revisions whose text (plus parent text) "
-        "is at least this long are scored in the pool; smaller ones in a thread.",
+        "is at least this long are scored in the pool; smaller ones in a thread. 0: every "
+        "revision in the pool, and the server process loads no estimator (less memory).",
     )
 
     fast_features: bool = Field(
@@ -72,6 +73,12 @@ class RevscoringSettings(ServerSettings):
         except (UnknownModelType, ValueError) as error:
             raise ValueError(str(error)) from None
         return name
+
+    @property
+    def main_process_scores(self) -> bool:
+        """Whether the server process itself scores (no pool, or a pool for the large
+        revisions only): it then loads the models in full; else only the workers do."""
+        return self.process_pool_workers == 0 or self.pool_min_bytes > 0
 
     def host_for(self, wiki: str) -> str:
         """The public host of ``wiki`` (WIKI_HOST when set, for single-model servers)."""

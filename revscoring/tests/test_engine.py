@@ -428,9 +428,7 @@ def test_the_cache_key_names_wiki_model_version_file_and_revision(
     key = cache_key("enwiki", model, 123)
     assert key == f"ores:enwiki:damaging:{model.version}:{model.digest}:123"
     retrained = dataclasses.replace(model, digest="0123456789ab")
-    new_version = dataclasses.replace(
-        model, loaded=dataclasses.replace(model.loaded, version="9.9.9")
-    )
+    new_version = dataclasses.replace(model, info=dataclasses.replace(model.info, version="9.9.9"))
     keys = {
         key,
         cache_key("enwiki", retrained, 123),

@@ -5,6 +5,7 @@ most the requests it was serving (503 WorkerCrashed) while the following ones su
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 from pathlib import Path
@@ -12,6 +13,15 @@ from typing import Any, AsyncIterator, Callable
 
 import httpx
 import pytest
+from inference_common.errors import ModelLoadError
+from inference_common.http import HttpClient
+from inference_common.mediawiki import MediaWikiClient
+from revscoring_server.engine import cache_key
+from revscoring_server.model import build_engine
+from revscoring_server.ores import MODEL_INFO_FIELDS
+from revscoring_server.scoring import load_served_model
+from revscoring_server.settings import RevscoringSettings
+
 from .support import Server
 
 MODELS = ("enwiki-damaging", "enwiki-articlequality")
@@ -29,6 +39,47 @@ async def pooled(
         score_cache_size=0,
     ) as server:
         yield server
+
+
+async def test_the_main_process_holds_no_estimator_yet_describes_models_alike(
+    pooled: Server, demo_server: Server
+) -> None:
+    """POOL_MIN_BYTES=0: only the workers load the models; the server process holds what a
+    worker said about them, and answers model_info and cache keys as a loading one does."""
+    assert not pooled.settings.main_process_scores and demo_server.settings.main_process_scores
+    fields = "|".join(MODEL_INFO_FIELDS)
+    for name in MODELS:
+        pooled_model = pooled.engine.models[name]
+        loaded_model = demo_server.engine.models[name]
+        assert pooled_model.loaded is None
+        assert loaded_model.loaded is not None
+        # what the worker loaded is what this process loads (but for the time it took)
+        assert pooled_model.info == dataclasses.replace(
+            loaded_model.info, load_seconds=pooled_model.info.load_seconds
+        )
+        assert cache_key("enwiki", pooled_model, 7) == cache_key("enwiki", loaded_model, 7)
+        kind = pooled_model.kind.name
+        params = {"models": kind, "model_info": fields}
+        answers = [
+            (await server.client.get("/v3/scores/enwiki/", params=params)).json()
+            for server in (pooled, demo_server)
+        ]
+        assert answers[0] == answers[1]
+        assert set(answers[0]["enwiki"]["models"][kind]) == set(MODEL_INFO_FIELDS)
+
+
+def test_a_model_a_worker_cannot_load_fails_the_start_with_its_reason(tmp_path: Path) -> None:
+    """The workers load the files: their one-line ModelLoadError stops the start as the
+    server process's own load would."""
+    broken = tmp_path / "enwiki-damaging" / "model.bin"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a pickle")
+    with pytest.raises(ModelLoadError) as in_process:
+        load_served_model("enwiki-damaging", broken)
+    settings = RevscoringSettings(models_dir=tmp_path, process_pool_workers=1, pool_min_bytes=0)
+    with pytest.raises(ModelLoadError) as in_worker:
+        build_engine(settings, MediaWikiClient(HttpClient.from_settings(settings)))
+    assert str(in_worker.value) == str(in_process.value)
 
 
 def cases(seed: dict[str, Any]) -> list[tuple[str, int]]:

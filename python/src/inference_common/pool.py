@@ -71,6 +71,14 @@ class ProcessPool:
         self._executor = self._new_executor()
         old.shutdown(wait=False, cancel_futures=True)
 
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker, blocking (at start, before the event loop serves)."""
+        try:
+            return self._executor.submit(fn, *args).result()
+        except BrokenProcessPool:
+            self._replace(self._generation)
+            raise WorkerCrashed("a worker process died before answering") from None
+
     def warm_up(self) -> None:
         """Start every worker now (running the initializer), not on the first request."""
         futures = [self._executor.submit(_noop) for _ in range(self.workers * 2)]
