@@ -171,6 +171,9 @@ def build_engine(settings: RevscoringSettings, client: MediaWikiClient) -> Scori
         return ScoringEngine(settings, load_all(settings), client=client)
     pool = worker_pool(settings, model_files(settings))
     try:
+        # every worker first (the executor starts another worker only while none is idle),
+        # then one of them describes the models
+        pool.warm_up()
         models = describe_all(settings, pool)
     except BaseException:
         pool.shutdown()
