@@ -1,6 +1,6 @@
 """Pure scoring: revision documents in, ORES scores out (no I/O, no event loop).
 
-A :class:`ServedModel` is a loaded model file (through :mod:`.compat`, so ORES-era binaries
+A :class:`ServedModel` is a loaded model file (through :mod:`.legacy_models`, so ORES-era binaries
 score as they did) with its name, wiki and type. :func:`score_revision` scores one
 revision for one or more models. It runs in a thread, or in a process-pool worker that
 loaded the same files once at start (:func:`init_worker`, :func:`score_in_worker`): only
@@ -28,7 +28,7 @@ from inference_common.errors import (
 )
 from inference_common.mediawiki import main_slot
 
-from . import compat
+from . import legacy_models
 from .fast_features import TextReuse
 from .model_types import ContentModel, Family, ModelType, UnknownModelType, format_score
 from .model_types import parse_inference_name
@@ -43,7 +43,7 @@ class ServedModel:
     wiki: str  # "enwiki"
     kind: ModelType
     path: Path
-    loaded: compat.LoadedModel
+    loaded: legacy_models.LoadedModel
     digest: str  # of the file: a retrained model never serves another's cached scores
 
     @property
@@ -67,10 +67,7 @@ def load_served_model(
         raise ModelLoadError(str(error)) from None
     if not path.is_file():
         raise ModelLoadError(f"model file {path} does not exist (MODEL_PATH)")
-    try:
-        loaded = compat.load_model(path, word2vec_dir, fast_features=fast_features)
-    except compat.CompatError as error:
-        raise ModelLoadError(str(error)) from None
+    loaded = legacy_models.load_model(path, word2vec_dir, fast_features=fast_features)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     return ServedModel(name, wiki, kind, path, loaded, digest)
 
@@ -138,13 +135,13 @@ def score_revision(
     shared: dict[Any, dict] = {}
     for model in models:
         try:
-            cache = shared.setdefault(compat.context_key(model.loaded), {})
+            cache = shared.setdefault(legacy_models.context_key(model.loaded), {})
             with _EXTRACTION_LOCK:
-                feature_values = compat.extract_features(
+                feature_values = legacy_models.extract_features(
                     model.loaded, values, shared_cache=cache, reuse=reuse, scope=model.wiki
                 )
             result: dict[str, Any] = {
-                "score": format_score(model.kind, compat.score(model.loaded, feature_values))
+                "score": format_score(model.kind, legacy_models.score(model.loaded, feature_values))
             }
             if features:
                 result["features"] = {
@@ -160,14 +157,14 @@ def score_revision(
 
 
 def translate_error(error: Exception, rev_id: int) -> ModelServerError:
-    """revscoring's and compat's errors in the shared hierarchy."""
+    """revscoring's and legacy_models' extraction errors in the shared hierarchy."""
     if isinstance(error, rs_errors.TextDeleted):
         return TextDeleted(f"the text of revision {rev_id} (or its parent) is deleted")
     if isinstance(error, rs_errors.UserDeleted):
         return UserDeleted(f"the user of revision {rev_id} is deleted or suppressed")
     if isinstance(error, (rs_errors.RevisionNotFound, rs_errors.PageNotFound)):
         return RevisionNotFound(f"revision {rev_id} or a revision it depends on is missing")
-    if isinstance(error, compat.FeatureExtractionError):
+    if isinstance(error, legacy_models.FeatureExtractionError):
         return UnsupportedContent(f"revision {rev_id} cannot be scored by this model: {error}")
     raise error
 

@@ -492,7 +492,7 @@ async def test_feature_extraction_runs_one_thread_at_a_time(
     load: seen as one dictionary word more or less under four concurrent /v3 batches).
     So extraction must never overlap, whatever the number of threads."""
     active = [0, 0]  # now, peak
-    original = scoring.compat.extract_features
+    original = scoring.legacy_models.extract_features
 
     def watched(loaded: Any, values: Any, **options: Any) -> Any:
         active[0] += 1
@@ -503,7 +503,7 @@ async def test_feature_extraction_runs_one_thread_at_a_time(
         finally:
             active[0] -= 1
 
-    monkeypatch.setattr(scoring.compat, "extract_features", watched)
+    monkeypatch.setattr(scoring.legacy_models, "extract_features", watched)
     rev_ids = corpus.edits[:6]
     fetched = await fetch_revision_docs(
         MemoryClient(memory_wiki),
