@@ -102,15 +102,15 @@ def ores_response(
     fields = list(info_fields)
     return {
         wiki: {
-            "models": {model.kind.name: model_info(model, fields) for model in models},
+            "models": {model.model_type.name: model_info(model, fields) for model in models},
             "scores": {
                 str(rev_id): {
-                    kind: (
+                    type_name: (
                         {"error": result.to_dict()}
                         if isinstance(result, ModelServerError)
                         else result
                     )
-                    for kind, result in by_model.items()
+                    for type_name, result in by_model.items()
                 }
                 for rev_id, by_model in results.items()
             },

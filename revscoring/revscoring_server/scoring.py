@@ -41,7 +41,7 @@ class ServedModel:
 
     name: str  # "enwiki-damaging"
     wiki: str  # "enwiki"
-    kind: ModelType
+    model_type: ModelType
     path: Path
     loaded: legacy_models.LoadedModel
     digest: str  # of the file: a retrained model never serves another's cached scores
@@ -62,14 +62,14 @@ def load_served_model(
     word vectors its feature lists need come from ``word2vec_dir`` (WORD2VEC_DIR);
     ``fast_features``: with the equal, faster implementations of :mod:`.fast_features`."""
     try:
-        wiki, kind = parse_inference_name(name)
+        wiki, model_type = parse_inference_name(name)
     except UnknownModelType as error:
         raise ModelLoadError(str(error)) from None
     if not path.is_file():
         raise ModelLoadError(f"model file {path} does not exist (MODEL_PATH)")
     loaded = legacy_models.load_model(path, word2vec_dir, fast_features=fast_features)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return ServedModel(name, wiki, kind, path, loaded, digest)
+    return ServedModel(name, wiki, model_type, path, loaded, digest)
 
 
 def content_model_of(revision: Mapping[str, Any]) -> str:
@@ -82,18 +82,18 @@ WIKIBASE_REPOSITORIES = frozenset({"wikidatawiki", "testwikidatawiki"})
 (``editquality.feature_lists.wikidatawiki``) read the revision as entity JSON."""
 
 
-def scored_content(kind: ModelType, wiki: str) -> ContentModel:
-    """The content model ``kind`` scores on ``wiki``."""
-    if kind.family is Family.EDITQUALITY and wiki in WIKIBASE_REPOSITORIES:
+def scored_content(model_type: ModelType, wiki: str) -> ContentModel:
+    """The content model ``model_type`` scores on ``wiki``."""
+    if model_type.family is Family.EDITQUALITY and wiki in WIKIBASE_REPOSITORIES:
         return ContentModel.WIKIBASE_ITEM
-    return kind.content_model
+    return model_type.content_model
 
 
-def accepts(kind: ModelType, content_model: str, wiki: str = "") -> bool:
+def accepts(model_type: ModelType, content_model: str, wiki: str = "") -> bool:
     """Whether a model type can score text of ``content_model`` on ``wiki``. (Pages of
     content model ``json`` stand in for Wikibase items on wikis without Wikibase, such as
     the embedded wiki.)"""
-    expected = scored_content(kind, wiki)
+    expected = scored_content(model_type, wiki)
     if expected is ContentModel.WIKIBASE_ITEM:
         return content_model in ("wikibase-item", "json")
     return content_model == expected.value
@@ -141,7 +141,9 @@ def score_revision(
                     model.loaded, values, shared_cache=cache, reuse=reuse, scope=model.wiki
                 )
             result: dict[str, Any] = {
-                "score": format_score(model.kind, legacy_models.score(model.loaded, feature_values))
+                "score": format_score(
+                    model.model_type, legacy_models.score(model.loaded, feature_values)
+                )
             }
             if features:
                 result["features"] = {
