@@ -24,7 +24,7 @@ from inference_common.resources import SharedResources
 from inference_common.server import Service
 
 from .engine import ScoringEngine
-from .ores import OresResponse, ores_response
+from .ores_format import OresResponse, ores_response
 from .scoring import ServedModel, load_served_model
 from .settings import RevscoringSettings
 
@@ -152,7 +152,7 @@ def build_service(settings: RevscoringSettings, resources: SharedResources) -> S
     """Load every model; one engine (owned by ``resources``) and the shared EventGate
     client serve them all, and the ORES v3 API routes (``/v3/scores/...``) use the same
     engine."""
-    from .ores_api import build_router
+    from .ores_routes import build_router
 
     engine = resources.own(ScoringEngine(settings, load_all(settings), client=resources.wiki))
     stream = settings.eventgate_stream or DEFAULT_STREAM

@@ -28,7 +28,7 @@ from inference_common.events import parse_event
 from inference_common.inputs import MAX_REV_ID, decode_body
 
 from .engine import ScoringEngine
-from .ores import MODEL_INFO_FIELDS, OresResponse, model_info, ores_response
+from .ores_format import MODEL_INFO_FIELDS, OresResponse, model_info, ores_response
 from .scoring import ServedModel
 
 MAX_REVIDS = 50
