@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from .support import MemoryClient, MemoryWiki, free_port
+from .support import DEMO_WORD2VEC_DIR, MemoryClient, MemoryWiki, free_port
 
 from inference_common.cache import MemoryCache
 from inference_common.errors import (
@@ -126,7 +126,7 @@ def served(demo_models: dict[str, Path]) -> Callable[[str], ServedModel]:
 
     def get(name: str) -> ServedModel:
         if name not in loaded:
-            loaded[name] = load_served_model(name, demo_models[name])
+            loaded[name] = load_served_model(name, demo_models[name], DEMO_WORD2VEC_DIR)
         return loaded[name]
 
     return get
