@@ -62,7 +62,7 @@ def child(args: argparse.Namespace) -> None:
         name, _, path = spec.partition("=")
         models.append(load_served_model(name, Path(path), fast_features=fast))
     corpus = Corpus.load(args.corpus)
-    needs = union_needs(m.kind.needs for m in models)
+    needs = union_needs(m.model_type.needs for m in models)
     rev_ids = corpus.scored_rev_ids()
     if args.order == "stream":
         rev_ids = sorted(rev_ids, key=lambda r: corpus.revisions[r]["timestamp"])

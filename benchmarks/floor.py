@@ -82,7 +82,7 @@ def main() -> None:
     for spec in args.model:
         name, _, path = spec.partition("=")
         models.append(load_served_model(name, Path(path), fast_features=not args.stock))
-    needs = union_needs(m.kind.needs for m in models)
+    needs = union_needs(m.model_type.needs for m in models)
     corpus = Corpus.load(args.corpus)
     rev_ids = [int(x) for x in args.rev_ids.split(",")]
     docs = {rev_id: build_docs(corpus, rev_id, needs) for rev_id in rev_ids}

@@ -4,11 +4,11 @@ from inference_common.server import Service, serve
 from inference_common.settings import load_settings
 
 from .model import RevertRiskModel
-from .settings import Settings
+from .settings import RevertRiskSettings
 
 
 def main() -> None:
-    settings = load_settings(Settings)
+    settings = load_settings(RevertRiskSettings)
     serve(lambda resources: Service([RevertRiskModel(settings, resources=resources)]), settings)
 
 

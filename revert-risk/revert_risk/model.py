@@ -29,7 +29,7 @@ from .events import prediction_event
 from .features import extract_features, feature_row
 from .fetch import EditDocuments, fetch_edits
 from .request import Item, ItemError, parse_request
-from .settings import Settings
+from .settings import RevertRiskSettings
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class RevertRiskModel(JsonModel):
 
     def __init__(
         self,
-        settings: Settings,
+        settings: RevertRiskSettings,
         *,
         resources: SharedResources | None = None,
         client: MediaWikiClient | None = None,

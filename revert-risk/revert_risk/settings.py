@@ -11,7 +11,7 @@ from inference_common.settings import ServerSettings
 DEFAULT_INFERENCE_NAME = "revertrisk-language-agnostic"
 
 
-class Settings(ServerSettings):
+class RevertRiskSettings(ServerSettings):
     """The shared settings, with this service's defaults and its batch limit."""
 
     inference_name: str = Field(

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from revert_risk.model import RevertRiskModel
-from revert_risk.settings import Settings
+from revert_risk.settings import RevertRiskSettings
 from revert_risk_tools.train import ensure_model
 
 from inference_testing.harness import free_port
@@ -31,11 +31,11 @@ def model_path() -> Path:
 
 
 @pytest.fixture
-def make_settings(model_path: Path) -> Callable[..., Settings]:
+def make_settings(model_path: Path) -> Callable[..., RevertRiskSettings]:
     """Settings for tests: the cached model, no retries, and MediaWiki on a closed port
     unless a test says otherwise (no test ever reaches a real Wikipedia)."""
 
-    def make(**overrides: Any) -> Settings:
+    def make(**overrides: Any) -> RevertRiskSettings:
         values: dict[str, Any] = {
             "model_path": model_path,
             "wiki_url": f"http://127.0.0.1:{free_port()}",
@@ -44,13 +44,13 @@ def make_settings(model_path: Path) -> Callable[..., Settings]:
             "eventgate_url": None,
         }
         values.update(overrides)
-        return Settings(**values)
+        return RevertRiskSettings(**values)
 
     return make
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings]) -> Settings:
+def settings(make_settings: Callable[..., RevertRiskSettings]) -> RevertRiskSettings:
     return make_settings()
 
 
@@ -60,7 +60,9 @@ def fake_wiki() -> FakeWikiClient:
 
 
 @pytest.fixture
-async def model(settings: Settings, fake_wiki: FakeWikiClient) -> AsyncIterator[RevertRiskModel]:
+async def model(
+    settings: RevertRiskSettings, fake_wiki: FakeWikiClient
+) -> AsyncIterator[RevertRiskModel]:
     """The model, reading MediaWiki documents from ``fake_wiki``."""
     model = await started(RevertRiskModel(settings, client=fake_wiki))
     yield model
@@ -68,7 +70,9 @@ async def model(settings: Settings, fake_wiki: FakeWikiClient) -> AsyncIterator[
 
 
 @pytest.fixture
-async def client(model: RevertRiskModel, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    model: RevertRiskModel, settings: RevertRiskSettings
+) -> AsyncIterator[httpx.AsyncClient]:
     async with await client_for(model, settings) as client:
         yield client
 
@@ -109,7 +113,7 @@ async def api_recorder(
 
 @pytest.fixture
 async def wiki_model(
-    make_settings: Callable[..., Settings], api_recorder: ApiRecorder
+    make_settings: Callable[..., RevertRiskSettings], api_recorder: ApiRecorder
 ) -> AsyncIterator[RevertRiskModel]:
     """The model, reading the embedded wiki (through the recording proxy)."""
     settings = make_settings(wiki_url=api_recorder.base_url)

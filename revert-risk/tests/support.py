@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 from revert_risk.model import RevertRiskModel
-from revert_risk.settings import Settings
+from revert_risk.settings import RevertRiskSettings
 
 from inference_common.server import build_app
 
@@ -25,7 +25,7 @@ async def started(model: RevertRiskModel) -> RevertRiskModel:
     return model
 
 
-async def client_for(model: RevertRiskModel, settings: Settings) -> httpx.AsyncClient:
+async def client_for(model: RevertRiskModel, settings: RevertRiskSettings) -> httpx.AsyncClient:
     app = build_app([model], settings)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 

@@ -22,7 +22,7 @@ from inference_testing.harness import (
     free_port,
 )
 from revert_risk.model import RevertRiskModel
-from revert_risk.settings import Settings
+from revert_risk.settings import RevertRiskSettings
 from revert_risk_tools.synthetic import make_dataset
 
 from .support import PREDICT
@@ -46,7 +46,7 @@ async def still_answers(client: httpx.AsyncClient) -> None:
 @pytest.fixture(scope="module")
 async def one_server(model_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """One server for the whole body table (hundreds of requests)."""
-    settings = Settings(
+    settings = RevertRiskSettings(
         model_path=model_path, wiki_url=f"http://127.0.0.1:{free_port()}", http_retries=0
     )
     model = RevertRiskModel(settings, client=FakeWikiClient().add(GOOD))

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from revert_risk.model import RevertRiskModel
-from revert_risk.settings import Settings
+from revert_risk.settings import RevertRiskSettings
 from revert_risk_tools.synthetic import Example, make_dataset
 
 from .support import MODEL_NAME, PREDICT, EventGateRecorder, client_for, started
@@ -276,7 +276,9 @@ def revision_create_event(example: Example) -> dict[str, Any]:
 
 @pytest.fixture
 async def events_client(
-    make_settings: Callable[..., Settings], fake_wiki: FakeWikiClient, eventgate: EventGateRecorder
+    make_settings: Callable[..., RevertRiskSettings],
+    fake_wiki: FakeWikiClient,
+    eventgate: EventGateRecorder,
 ):
     settings = make_settings(eventgate_url=eventgate.url, eventgate_stream="test.stream")
     model = await started(RevertRiskModel(settings, client=fake_wiki))
@@ -355,7 +357,9 @@ async def test_event_for_a_missing_revision_emits_nothing(
 
 
 async def test_process_pool_gives_the_same_scores(
-    make_settings: Callable[..., Settings], client: httpx.AsyncClient, fake_wiki: FakeWikiClient
+    make_settings: Callable[..., RevertRiskSettings],
+    client: httpx.AsyncClient,
+    fake_wiki: FakeWikiClient,
 ) -> None:
     settings = make_settings(process_pool_workers=2)
     model = await started(RevertRiskModel(settings, client=fake_wiki))

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from revert_risk.model import RevertRiskModel
-from revert_risk.settings import Settings
+from revert_risk.settings import RevertRiskSettings
 
 from .support import (
     MODEL_NAME,
@@ -158,7 +158,9 @@ async def test_batch_items_that_cannot_be_scored(
 
 @pytest.fixture
 async def wiki_events(
-    make_settings: Callable[..., Settings], api_recorder: ApiRecorder, eventgate: EventGateRecorder
+    make_settings: Callable[..., RevertRiskSettings],
+    api_recorder: ApiRecorder,
+    eventgate: EventGateRecorder,
 ):
     settings = make_settings(wiki_url=api_recorder.base_url, eventgate_url=eventgate.url)
     model = await started(RevertRiskModel(settings))
@@ -192,7 +194,7 @@ async def test_page_change_event_with_eventgate(
     await model._events.drain()  # type: ignore[union-attr]
     [emitted] = eventgate.events
     assert emitted["$schema"] == "/mediawiki/page/prediction_classification_change/1.1.0"
-    assert emitted["meta"]["stream"] == Settings.model_fields["eventgate_stream"].default
+    assert emitted["meta"]["stream"] == RevertRiskSettings.model_fields["eventgate_stream"].default
     assert emitted["page"]["page_id"] == article["page_id"]
     classification = emitted["predicted_classification"]
     assert classification["model_name"] == MODEL_NAME
@@ -200,7 +202,7 @@ async def test_page_change_event_with_eventgate(
     assert classification["probabilities"] == body["output"]["probabilities"]
 
 
-async def test_mediawiki_down_is_a_clear_503(settings: Settings) -> None:
+async def test_mediawiki_down_is_a_clear_503(settings: RevertRiskSettings) -> None:
     """WIKI_URL points at a closed port (the default of these tests' settings)."""
     model = await started(RevertRiskModel(settings))
     try:

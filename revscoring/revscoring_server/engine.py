@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 def cache_key(wiki: str, model: ServedModel, rev_id: int) -> str:
     """Scores are cached per wiki, model, model version (and file digest) and revision, so
     a new model version never serves old scores."""
-    return f"ores:{wiki}:{model.kind.name}:{model.version}:{model.digest}:{rev_id}"
+    return f"ores:{wiki}:{model.model_type.name}:{model.version}:{model.digest}:{rev_id}"
 
 
 def cache_from_settings(settings: RevscoringSettings) -> ScoreCache | None:
@@ -139,7 +139,7 @@ class ScoringEngine:
             wanted_models = list({id(m): m for _, m in wanted}.values())
             wanted_revs = list(dict.fromkeys(r for r, _ in wanted))
             computed = await self._compute(wiki, wanted_models, wanted_revs, False, hints)
-            values = {key: computed[r][m.kind.name] for key, (r, m) in zip(keys, wanted)}
+            values = {key: computed[r][m.model_type.name] for key, (r, m) in zip(keys, wanted)}
             await cache.set_many(
                 {k: v for k, v in values.items() if not isinstance(v, ModelServerError)}
             )
@@ -151,7 +151,7 @@ class ScoringEngine:
         found.update(await self.flight.run_many(missing, compute))
         results: RevisionResults = {rev_id: {} for rev_id in rev_ids}
         for key, (rev_id, model) in pairs.items():
-            results[rev_id][model.kind.name] = found[key]
+            results[rev_id][model.model_type.name] = found[key]
         return results
 
     async def _compute(
@@ -162,14 +162,14 @@ class ScoringEngine:
         features: bool,
         hints: Mapping[int, Hint] | None = None,
     ) -> RevisionResults:
-        needs = union_needs(model.kind.needs for model in models)
+        needs = union_needs(model.model_type.needs for model in models)
         endpoint = endpoint_for(self.settings, self.settings.host_for(wiki))
         fetched = await fetch_revision_docs(self.client, endpoint, rev_ids, needs, hints=hints)
 
         async def one(rev_id: int) -> tuple[int, dict[str, ModelResult]]:
             docs = fetched[rev_id]
             if isinstance(docs, ModelServerError):
-                return rev_id, {model.kind.name: docs for model in models}
+                return rev_id, {model.model_type.name: docs for model in models}
             return rev_id, await self._score_docs(models, docs, features)
 
         return dict(await asyncio.gather(*(one(rev_id) for rev_id in rev_ids)))
@@ -181,9 +181,9 @@ class ScoringEngine:
         scorable = []
         content_model = scoring.content_model_of(docs.rev)
         for model in models:
-            if not scoring.accepts(model.kind, content_model, model.wiki):
-                expected = scoring.scored_content(model.kind, model.wiki)
-                results[model.kind.name] = UnsupportedContent(
+            if not scoring.accepts(model.model_type, content_model, model.wiki):
+                expected = scoring.scored_content(model.model_type, model.wiki)
+                results[model.model_type.name] = UnsupportedContent(
                     f"{model.name} scores {expected.value} content; revision "
                     f"{docs.rev_id} is {content_model}"
                 )
@@ -203,5 +203,5 @@ class ScoringEngine:
                 scoring.score_revision, scorable, docs, features, self.reuse
             )
         for model in scorable:
-            results[model.kind.name] = scored[model.name]
+            results[model.model_type.name] = scored[model.name]
         return results

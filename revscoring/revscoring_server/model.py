@@ -26,7 +26,7 @@ from inference_common.server import Service
 
 from . import scoring
 from .engine import ScoringEngine, worker_pool
-from .ores import OresResponse, ores_response
+from .ores_format import OresResponse, ores_response
 from .scoring import ServedModel, described_model, load_served_model
 from .settings import RevscoringSettings
 
@@ -63,11 +63,11 @@ class RevscoringModel(JsonModel):
         return self.ready
 
     def predict_doc(self) -> PredictDoc:
-        kind = self.served.kind
+        model_type = self.served.model_type
         return PredictDoc(
-            summary=f"{self.served.wiki} {kind.name}: {kind.description}",
+            summary=f"{self.served.wiki} {model_type.name}: {model_type.description}",
             description=(
-                f"Scores one revision of {self.served.wiki} with the {kind.name} model "
+                f"Scores one revision of {self.served.wiki} with the {model_type.name} model "
                 f"(version {self.served.version}), in the ORES v3 shape. The same scores, for "
                 "many revisions and models at once, are at `/v3/scores/`."
             ),
@@ -98,13 +98,13 @@ class RevscoringModel(JsonModel):
         results = await self.engine.score(
             self.served.wiki, [self.served], [rev_id], features=features, hints=hints
         )
-        result = results[rev_id][self.served.kind.name]
+        result = results[rev_id][self.served.model_type.name]
         if isinstance(result, ModelServerError):
             raise result
         if event is not None and self.eventgate is not None:
             score = {"model_version": self.served.version, **result["score"]}
             self.eventgate.send_in_background(
-                revision_score_event(event, {self.served.kind.name: score}, self.stream)
+                revision_score_event(event, {self.served.model_type.name: score}, self.stream)
             )
         return ores_response(self.served.wiki, [self.served], results)
 
@@ -185,7 +185,7 @@ def build_service(settings: RevscoringSettings, resources: SharedResources) -> S
     """Load every model; one engine (owned by ``resources``) and the shared EventGate
     client serve them all, and the ORES v3 API routes (``/v3/scores/...``) use the same
     engine."""
-    from .ores_api import build_router
+    from .ores_routes import build_router
 
     engine = resources.own(build_engine(settings, resources.wiki))
     stream = settings.eventgate_stream or DEFAULT_STREAM

@@ -154,7 +154,7 @@ class UnknownModelType(ValueError):
     """A model name that is not ``{wiki}-{model}`` with a known ``wiki`` and ``model``."""
 
 
-def model_type(name: str) -> ModelType:
+def model_type_named(name: str) -> ModelType:
     """The model type called ``name`` (``"damaging"``)."""
     try:
         return MODEL_TYPES[name]
@@ -169,9 +169,9 @@ def parse_inference_name(inference_name: str) -> tuple[str, ModelType]:
     wiki, sep, name = inference_name.rpartition("-")
     if not sep or not wiki:
         raise UnknownModelType(f"model name {inference_name!r} is not '{{wiki}}-{{model}}'")
-    kind = model_type(name)
+    model_type = model_type_named(name)
     try:
-        return canonical_wiki_id(wiki), kind
+        return canonical_wiki_id(wiki), model_type
     except ValueError as error:
         raise UnknownModelType(f"model name {inference_name!r}: {error}") from None
 
@@ -183,8 +183,8 @@ def _label_key(label: Any) -> str:
     return str(label)
 
 
-def format_score(kind: ModelType, score: Mapping[str, Any]) -> dict[str, Any]:
-    """A revscoring ``model.score()`` result in the ORES output shape of ``kind``.
+def format_score(model_type: ModelType, score: Mapping[str, Any]) -> dict[str, Any]:
+    """A revscoring ``model.score()`` result in the ORES output shape of ``model_type``.
 
     revscoring gives boolean models' probabilities with ``True``/``False`` keys and
     numpy scalars in places; ORES answers JSON with ``"true"``/``"false"`` keys and plain
@@ -192,17 +192,17 @@ def format_score(kind: ModelType, score: Mapping[str, Any]) -> dict[str, Any]:
     """
     probability = {_label_key(label): float(p) for label, p in score["probability"].items()}
     prediction = score["prediction"]
-    if kind.label_kind is LabelKind.BOOLEAN:
+    if model_type.label_kind is LabelKind.BOOLEAN:
         prediction = bool(prediction)
-    elif kind.label_kind is LabelKind.MULTILABEL:
+    elif model_type.label_kind is LabelKind.MULTILABEL:
         prediction = [str(label) for label in prediction]
     else:
         prediction = str(prediction)
     return {"prediction": prediction, "probability": probability}
 
 
-def check_output(kind: ModelType, output: Mapping[str, Any]) -> None:
-    """Raise ``ValueError`` unless ``output`` has the ORES output shape of ``kind``."""
+def check_output(model_type: ModelType, output: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` unless ``output`` has the ORES output shape of ``model_type``."""
     if set(output) != {"prediction", "probability"}:
         raise ValueError(f"expected prediction and probability, got {sorted(output)}")
     probability = output["probability"]
@@ -212,14 +212,14 @@ def check_output(kind: ModelType, output: Mapping[str, Any]) -> None:
         if not isinstance(label, str) or not isinstance(p, float) or not 0.0 <= p <= 1.0:
             raise ValueError(f"bad probability entry {label!r}: {p!r}")
     prediction = output["prediction"]
-    if kind.label_kind is LabelKind.BOOLEAN:
+    if model_type.label_kind is LabelKind.BOOLEAN:
         if not isinstance(prediction, bool) or set(probability) != {"true", "false"}:
             raise ValueError("a boolean model predicts true/false with both probabilities")
-    elif kind.label_kind is LabelKind.ONE_OF:
+    elif model_type.label_kind is LabelKind.ONE_OF:
         if not isinstance(prediction, str) or prediction not in probability:
             raise ValueError(f"prediction {prediction!r} is not one of the classes")
     elif not isinstance(prediction, list) or not set(prediction) <= set(probability):
         raise ValueError(f"prediction {prediction!r} is not a list of the labels")
-    if kind.label_kind is not LabelKind.MULTILABEL:
+    if model_type.label_kind is not LabelKind.MULTILABEL:
         if not math.isclose(sum(probability.values()), 1.0, abs_tol=1e-6):
             raise ValueError("class probabilities must sum to 1")

@@ -1,6 +1,6 @@
 """Pure scoring: revision documents in, ORES scores out (no I/O, no event loop).
 
-A :class:`ServedModel` is a loaded model file (through :mod:`.compat`, so ORES-era binaries
+A :class:`ServedModel` is a loaded model file (through :mod:`.legacy_models`, so ORES-era binaries
 score as they did) with its name, wiki and type. :func:`score_revision` scores one
 revision for one or more models. It runs in a thread, or in a process-pool worker that
 loaded the same files once at start (:func:`init_worker`, :func:`score_in_worker`): only
@@ -29,7 +29,7 @@ from inference_common.errors import (
 )
 from inference_common.mediawiki import main_slot
 
-from . import compat
+from . import legacy_models
 from .fast_features import TextReuse
 from .model_types import ContentModel, Family, ModelType, UnknownModelType, format_score
 from .model_types import parse_inference_name
@@ -42,7 +42,7 @@ class ModelInfo:
     data, so that a pool worker that loaded the model can hand it to the main process."""
 
     version: str | None
-    model_type: str  # the revscoring model class ("GradientBoosting")
+    model_class: str  # the revscoring model class ("GradientBoosting")
     labels: tuple[Any, ...]
     features: tuple[str, ...]  # str() of each feature, in the model's order
     revscoring_version: str | None
@@ -50,10 +50,10 @@ class ModelInfo:
     load_seconds: float = 0.0
 
     @classmethod
-    def of(cls, loaded: compat.LoadedModel, load_seconds: float = 0.0) -> ModelInfo:
+    def of(cls, loaded: legacy_models.LoadedModel, load_seconds: float = 0.0) -> ModelInfo:
         return cls(
             version=loaded.version,
-            model_type=type(loaded.model).__name__,
+            model_class=type(loaded.model).__name__,
             labels=tuple(loaded.labels),
             features=tuple(str(feature) for feature in loaded.features),
             revscoring_version=loaded.revscoring_version,
@@ -70,11 +70,11 @@ class ServedModel:
 
     name: str  # "enwiki-damaging"
     wiki: str  # "enwiki"
-    kind: ModelType
+    model_type: ModelType
     path: Path
     digest: str  # of the file: a retrained model never serves another's cached scores
     info: ModelInfo
-    loaded: compat.LoadedModel | None = None
+    loaded: legacy_models.LoadedModel | None = None
 
     @property
     def version(self) -> str:
@@ -92,12 +92,12 @@ def file_digest(path: Path) -> str:
 def check_model_file(name: str, path: Path) -> tuple[str, ModelType]:
     """The wiki and type of the model ``name`` at ``path``, or one-line ModelLoadError."""
     try:
-        wiki, kind = parse_inference_name(name)
+        wiki, model_type = parse_inference_name(name)
     except UnknownModelType as error:
         raise ModelLoadError(str(error)) from None
     if not path.is_file():
         raise ModelLoadError(f"model file {path} does not exist (MODEL_PATH)")
-    return wiki, kind
+    return wiki, model_type
 
 
 def load_served_model(
@@ -106,21 +106,18 @@ def load_served_model(
     """Load ``path`` as the model ``name`` (``{wiki}-{model}``), or one-line ModelLoadError;
     word vectors its feature lists need come from ``word2vec_dir`` (WORD2VEC_DIR);
     ``fast_features``: with the equal, faster implementations of :mod:`.fast_features`."""
-    wiki, kind = check_model_file(name, path)
+    wiki, model_type = check_model_file(name, path)
     start = time.perf_counter()
-    try:
-        loaded = compat.load_model(path, word2vec_dir, fast_features=fast_features)
-    except compat.CompatError as error:
-        raise ModelLoadError(str(error)) from None
+    loaded = legacy_models.load_model(path, word2vec_dir, fast_features=fast_features)
     info = ModelInfo.of(loaded, time.perf_counter() - start)
-    return ServedModel(name, wiki, kind, path, file_digest(path), info, loaded)
+    return ServedModel(name, wiki, model_type, path, file_digest(path), info, loaded)
 
 
 def described_model(name: str, path: Path, info: ModelInfo) -> ServedModel:
     """The model ``name`` as a process that does not score it holds it: what a worker
     that loaded it said (``info``), no estimator."""
-    wiki, kind = check_model_file(name, path)
-    return ServedModel(name, wiki, kind, path, file_digest(path), info)
+    wiki, model_type = check_model_file(name, path)
+    return ServedModel(name, wiki, model_type, path, file_digest(path), info)
 
 
 def content_model_of(revision: Mapping[str, Any]) -> str:
@@ -133,18 +130,18 @@ WIKIBASE_REPOSITORIES = frozenset({"wikidatawiki", "testwikidatawiki"})
 (``editquality.feature_lists.wikidatawiki``) read the revision as entity JSON."""
 
 
-def scored_content(kind: ModelType, wiki: str) -> ContentModel:
-    """The content model ``kind`` scores on ``wiki``."""
-    if kind.family is Family.EDITQUALITY and wiki in WIKIBASE_REPOSITORIES:
+def scored_content(model_type: ModelType, wiki: str) -> ContentModel:
+    """The content model ``model_type`` scores on ``wiki``."""
+    if model_type.family is Family.EDITQUALITY and wiki in WIKIBASE_REPOSITORIES:
         return ContentModel.WIKIBASE_ITEM
-    return kind.content_model
+    return model_type.content_model
 
 
-def accepts(kind: ModelType, content_model: str, wiki: str = "") -> bool:
+def accepts(model_type: ModelType, content_model: str, wiki: str = "") -> bool:
     """Whether a model type can score text of ``content_model`` on ``wiki``. (Pages of
     content model ``json`` stand in for Wikibase items on wikis without Wikibase, such as
     the embedded wiki.)"""
-    expected = scored_content(kind, wiki)
+    expected = scored_content(model_type, wiki)
     if expected is ContentModel.WIKIBASE_ITEM:
         return content_model in ("wikibase-item", "json")
     return content_model == expected.value
@@ -191,13 +188,13 @@ def score_revision(
                 f"{model.name} is not loaded in this process (it scores in the pool)"
             )
         try:
-            cache = shared.setdefault(compat.context_key(loaded), {})
+            cache = shared.setdefault(legacy_models.context_key(loaded), {})
             with _EXTRACTION_LOCK:
-                feature_values = compat.extract_features(
+                feature_values = legacy_models.extract_features(
                     loaded, values, shared_cache=cache, reuse=reuse, scope=model.wiki
                 )
             result: dict[str, Any] = {
-                "score": format_score(model.kind, compat.score(loaded, feature_values))
+                "score": format_score(model.model_type, legacy_models.score(loaded, feature_values))
             }
             if features:
                 result["features"] = {
@@ -213,14 +210,14 @@ def score_revision(
 
 
 def translate_error(error: Exception, rev_id: int) -> ModelServerError:
-    """revscoring's and compat's errors in the shared hierarchy."""
+    """revscoring's and legacy_models' extraction errors in the shared hierarchy."""
     if isinstance(error, rs_errors.TextDeleted):
         return TextDeleted(f"the text of revision {rev_id} (or its parent) is deleted")
     if isinstance(error, rs_errors.UserDeleted):
         return UserDeleted(f"the user of revision {rev_id} is deleted or suppressed")
     if isinstance(error, (rs_errors.RevisionNotFound, rs_errors.PageNotFound)):
         return RevisionNotFound(f"revision {rev_id} or a revision it depends on is missing")
-    if isinstance(error, compat.FeatureExtractionError):
+    if isinstance(error, legacy_models.FeatureExtractionError):
         return UnsupportedContent(f"revision {rev_id} cannot be scored by this model: {error}")
     raise error
 

@@ -106,7 +106,7 @@ DICTIONARIES: Mapping[str, Dictionary] = MappingProxyType(
         "ta": _aspell("ta", "aspell-ta"),
         "uk": _aspell("uk", "aspell-uk"),
         "vi": _hunspell("vi_VN", "hunspell-vi"),
-        # short tags ORES-era model files carry in pickled Dicts (see compat.py): pinned
+        # short tags ORES-era model files carry in pickled Dicts (legacy_models.unpickle): pinned
         "de": _hunspell("de_DE", "hunspell-de-de"),
         "en": _hunspell("en_US", "hunspell-en-us"),
         "pt": _hunspell("pt_BR", "hunspell-pt-br"),

@@ -44,7 +44,7 @@ import httpx
 
 from inference_testing.embedded_wiki import EmbeddedWiki
 from inference_testing.harness import serving
-from revscoring_server.model_types import check_output, model_type
+from revscoring_server.model_types import check_output, model_type_named
 from revscoring_server.scoring import WIKIBASE_REPOSITORIES
 from revscoring_tools.demo import catalog as demo_catalog
 from revscoring_tools.demo import training
@@ -132,7 +132,7 @@ ESTIMATORS = 30
 def observations(base: DemoModel) -> int:
     """Fewer observations than the demo models (edits 100, quality 60), except for the
     topic models, which need every topic label in the training and test parts."""
-    if base.kind.multilabel:
+    if base.model_type.multilabel:
         return base.observations
     return 100 if base.dataset.endswith("-edits") else 60
 
@@ -150,7 +150,7 @@ def demo_for(entry: Entry) -> DemoModel:
     return dataclasses.replace(
         base,
         wiki=wiki,
-        kind=model_type(entry.kind),
+        model_type=model_type_named(entry.kind),
         feature_source=entry.source,
         observations=observations(base),
         estimator_params=MappingProxyType({**base.estimator_params, "n_estimators": ESTIMATORS}),
@@ -302,7 +302,7 @@ def serve_and_score(
     try:  # ORES shape: {wiki: {"scores": {rev_id: {kind: {"score": ...}}}}}, one wiki
         (answer,) = body.values()
         score = answer["scores"][str(rev_id)][entry.kind]["score"]
-        check_output(model_type(entry.kind), score)
+        check_output(model_type_named(entry.kind), score)
     except (ValueError, KeyError, TypeError) as error:
         result.error = f"unexpected answer ({type(error).__name__}: {error}): {body}"[:400]
         return result

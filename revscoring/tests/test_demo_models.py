@@ -89,7 +89,7 @@ def score(
 
 def test_every_model_type_has_a_demo_model() -> None:
     assert set(DEMO_MODEL_NAMES) == EXPECTED_NAMES
-    assert {d.kind.name for d in DEMO_MODELS} == set(MODEL_TYPES)
+    assert {d.model_type.name for d in DEMO_MODELS} == set(MODEL_TYPES)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_NAMES))
@@ -98,7 +98,7 @@ def test_model_type_needs_match_the_features(name: str) -> None:
     used by the demo models) must need exactly those."""
     demo = demo_model(name)
     roots = revision_docs.root_datasources(demo.features)
-    needs = demo.kind.needs
+    needs = demo.model_type.needs
     assert "datasource.revision.text" in roots
     assert needs.parent == any(r.startswith("datasource.revision.parent.") for r in roots)
     assert needs.user_info == any(r.startswith("datasource.revision.user.info.") for r in roots)
@@ -108,9 +108,9 @@ def test_model_type_needs_match_the_features(name: str) -> None:
 
 
 def test_model_types_registry() -> None:
-    wiki, kind = model_types.parse_inference_name("wikidatawiki-itemquality")
-    assert (wiki, kind.name) == ("wikidatawiki", "itemquality")
-    assert kind.content_model is model_types.ContentModel.WIKIBASE_ITEM
+    wiki, model_type = model_types.parse_inference_name("wikidatawiki-itemquality")
+    assert (wiki, model_type.name) == ("wikidatawiki", "itemquality")
+    assert model_type.content_model is model_types.ContentModel.WIKIBASE_ITEM
     assert MODEL_TYPES["damaging"].label_kind is LabelKind.BOOLEAN
     assert MODEL_TYPES["articlequality"].label_kind is LabelKind.ONE_OF
     assert MODEL_TYPES["drafttopic"].multilabel
@@ -203,8 +203,8 @@ def test_model_reloads_and_scores_a_fresh_observation(
     assert model.info["statistics"] is not None
     observation = datasets.DATASETS[demo.dataset](FRESH_SEED, 6)[-1]
     values = revision_docs.extract_features(extractor, observation.responses.docs(), demo.features)
-    output = format_score(demo.kind, model.score(values))
-    check_output(demo.kind, output)
+    output = format_score(demo.model_type, model.score(values))
+    check_output(demo.model_type, output)
     assert set(output["probability"]) == {model_types._label_key(label) for label in demo.labels}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from .support import MemoryClient, MemoryWiki, free_port
+from .support import DEMO_WORD2VEC_DIR, MemoryClient, MemoryWiki, free_port
 
 from inference_common.cache import MemoryCache
 from inference_common.errors import (
@@ -126,7 +126,7 @@ def served(demo_models: dict[str, Path]) -> Callable[[str], ServedModel]:
 
     def get(name: str) -> ServedModel:
         if name not in loaded:
-            loaded[name] = load_served_model(name, demo_models[name])
+            loaded[name] = load_served_model(name, demo_models[name], DEMO_WORD2VEC_DIR)
         return loaded[name]
 
     return get
@@ -490,7 +490,7 @@ async def test_feature_extraction_runs_one_thread_at_a_time(
     load: seen as one dictionary word more or less under four concurrent /v3 batches).
     So extraction must never overlap, whatever the number of threads."""
     active = [0, 0]  # now, peak
-    original = scoring.compat.extract_features
+    original = scoring.legacy_models.extract_features
 
     def watched(loaded: Any, values: Any, **options: Any) -> Any:
         active[0] += 1
@@ -501,7 +501,7 @@ async def test_feature_extraction_runs_one_thread_at_a_time(
         finally:
             active[0] -= 1
 
-    monkeypatch.setattr(scoring.compat, "extract_features", watched)
+    monkeypatch.setattr(scoring.legacy_models, "extract_features", watched)
     rev_ids = corpus.edits[:6]
     fetched = await fetch_revision_docs(
         MemoryClient(memory_wiki),

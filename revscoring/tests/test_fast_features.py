@@ -222,7 +222,7 @@ def _by_wiki(models: list[tuple[Any, Any]]) -> dict[str, list[tuple[Any, Any]]]:
 
 def _usable(models: list[Any], docs: RevisionDocs) -> list[Any]:
     content_model = scoring.content_model_of(docs.rev)
-    return [m for m in models if scoring.accepts(m.kind, content_model)]
+    return [m for m in models if scoring.accepts(m.model_type, content_model)]
 
 
 async def test_equal_on_every_embedded_wiki_revision(
@@ -242,7 +242,7 @@ async def test_equal_on_every_embedded_wiki_revision(
             pairs = [pair for pair in model_pairs.values() if pair[0].wiki == wiki]
             if not pairs:
                 continue
-            needs = union_needs(pair[0].kind.needs for pair in pairs)
+            needs = union_needs(pair[0].model_type.needs for pair in pairs)
             endpoint = endpoint_for(settings, settings.host_for(wiki))
             fetched = await fetch_revision_docs(client, endpoint, rev_ids, needs)
             docs = {r: d for r, d in fetched.items() if isinstance(d, RevisionDocs)}
@@ -267,7 +267,7 @@ def test_equal_on_every_benchmark_corpus_revision(
     """Every edit of the benchmark corpus, for every model that reads wikitext (the German
     and Dutch ORES models compute their features on English text all the same)."""
     pairs = [pair for pair in model_pairs.values() if not pair[0].wiki.startswith("wikidata")]
-    needs = union_needs(pair[0].kind.needs for pair in pairs)
+    needs = union_needs(pair[0].model_type.needs for pair in pairs)
     rev_ids = corpus.scored_rev_ids()
     docs = {r: build_docs(corpus, r, needs) for r in rev_ids}
     # random order: an edit finds its parent kept (scored before as a revision) or its own
@@ -323,7 +323,7 @@ def _with_text(doc: dict[str, Any], text: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def template_edit(model_pairs: dict[str, tuple[Any, Any]], corpus: Corpus) -> RevisionDocs:
-    needs = union_needs(pair[0].kind.needs for pair in model_pairs.values())
+    needs = union_needs(pair[0].model_type.needs for pair in model_pairs.values())
     return build_docs(corpus, corpus.scored_rev_ids()[0], needs)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from revscoring_server.model_types import model_type
+from revscoring_server.model_types import model_type_named
 from revscoring_server.scoring import accepts
 from revscoring_tools import liftwing_catalog as lw
 
@@ -79,13 +79,13 @@ def test_wikidata_edit_models_score_item_edits_and_nothing_else() -> None:
     """editquality's wikidatawiki lists read the revision as entity JSON: on Wikidata the
     edit types score item revisions (``json`` pages stand in for them on the embedded
     wiki), elsewhere wikitext only."""
-    damaging = model_type("damaging")
+    damaging = model_type_named("damaging")
     assert accepts(damaging, "wikibase-item", "wikidatawiki")
     assert accepts(damaging, "json", "wikidatawiki")
     assert not accepts(damaging, "wikitext", "wikidatawiki")
     assert accepts(damaging, "wikitext", "enwiki")
     assert not accepts(damaging, "wikibase-item", "enwiki")
-    assert not accepts(model_type("articlequality"), "wikibase-item", "wikidatawiki")
+    assert not accepts(model_type_named("articlequality"), "wikibase-item", "wikidatawiki")
 
 
 @pytest.fixture(scope="session")

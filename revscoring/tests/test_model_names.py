@@ -26,8 +26,8 @@ def test_the_catalogue_has_the_110_models() -> None:
 @pytest.mark.parametrize("model", LIFT_WING_MODELS, ids=lambda m: m.name)
 def test_lift_wing_and_database_names_give_the_wiki_host_and_type(model: LiftWingModel) -> None:
     for name in (model.name, model.dbname_form):
-        wiki, kind = parse_inference_name(name)
-        assert (wiki, kind.name) == (model.dbname, model.model_type), name
+        wiki, model_type = parse_inference_name(name)
+        assert (wiki, model_type.name) == (model.dbname, model.model_type), name
         assert host_for_wiki_id(wiki) == model.host
     lift_wing_wiki = model.name.rpartition("-")[0]
     assert canonical_wiki_id(lift_wing_wiki) == model.dbname

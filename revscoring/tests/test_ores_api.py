@@ -16,8 +16,8 @@ from inference_common.errors import InvalidInput, RevisionNotFound
 from inference_common.inputs import MAX_REV_ID
 from revscoring_tools.demo import DEMO_MODEL_NAMES, DEMO_VERSION
 from revscoring_server.model_types import MODEL_TYPES, check_output
-from revscoring_server.ores import ores_response
-from revscoring_server.ores_api import MAX_REVIDS, _rev_ids
+from revscoring_server.ores_format import ores_response
+from revscoring_server.ores_routes import MAX_REVIDS, _rev_ids
 
 ENWIKI_KINDS = sorted(name.split("-")[1] for name in DEMO_MODEL_NAMES if name.startswith("en"))
 ITEM_KINDS = sorted(name.split("-")[1] for name in DEMO_MODEL_NAMES if name.startswith("wikid"))

@@ -47,7 +47,7 @@ def the_score(body: dict[str, Any], server: Server, rev_id: int) -> dict[str, An
     """The one score of ``body``, after checking the whole answer's exact shape."""
     [model] = server.models
     served = model.served
-    kind = served.kind.name
+    kind = served.model_type.name
     assert body == {
         served.wiki: {
             "models": {kind: {"version": served.version}},

@@ -37,7 +37,7 @@ def assert_ores_answer(body: dict[str, Any], name: str, rev_id: int, labels: Any
 
 def test_every_demo_model_is_served(demo_server: Server) -> None:
     assert sorted(model.name for model in demo_server.models) == sorted(DEMO_MODEL_NAMES)
-    assert {model.served.kind.name for model in demo_server.models} == set(MODEL_TYPES)
+    assert {model.served.model_type.name for model in demo_server.models} == set(MODEL_TYPES)
 
 
 @pytest.mark.parametrize("name", ENWIKI_TEXT_MODELS)

@@ -18,7 +18,7 @@ from inference_common.http import HttpClient
 from inference_common.mediawiki import MediaWikiClient
 from revscoring_server.engine import cache_key
 from revscoring_server.model import build_engine
-from revscoring_server.ores import MODEL_INFO_FIELDS
+from revscoring_server.ores_format import MODEL_INFO_FIELDS
 from revscoring_server.scoring import load_served_model
 from revscoring_server.settings import RevscoringSettings
 
@@ -58,14 +58,14 @@ async def test_the_main_process_holds_no_estimator_yet_describes_models_alike(
             loaded_model.info, load_seconds=pooled_model.info.load_seconds
         )
         assert cache_key("enwiki", pooled_model, 7) == cache_key("enwiki", loaded_model, 7)
-        kind = pooled_model.kind.name
-        params = {"models": kind, "model_info": fields}
+        type_name = pooled_model.model_type.name
+        params = {"models": type_name, "model_info": fields}
         answers = [
             (await server.client.get("/v3/scores/enwiki/", params=params)).json()
             for server in (pooled, demo_server)
         ]
         assert answers[0] == answers[1]
-        assert set(answers[0]["enwiki"]["models"][kind]) == set(MODEL_INFO_FIELDS)
+        assert set(answers[0]["enwiki"]["models"][type_name]) == set(MODEL_INFO_FIELDS)
 
 
 def test_a_model_a_worker_cannot_load_fails_the_start_with_its_reason(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ exactly as they do alone."""
 
 from pathlib import Path
 
-from revscoring_server import compat
+from revscoring_server import legacy_models
 from revscoring_tools.demo.datasets import edit_observations
 from revscoring_server.revision_docs import build_cache
 from revscoring_server.scoring import load_served_model, score_revision
@@ -14,7 +14,7 @@ def test_models_of_one_era_share_an_extraction_and_score_as_alone(
 ) -> None:
     damaging = load_served_model("enwiki-damaging", demo_models["enwiki-damaging"])
     goodfaith = load_served_model("enwiki-goodfaith", demo_models["enwiki-goodfaith"])
-    assert compat.context_key(damaging.loaded) == compat.context_key(goodfaith.loaded)
+    assert legacy_models.context_key(damaging.loaded) == legacy_models.context_key(goodfaith.loaded)
     for observation in edit_observations(seed=11, count=6):
         docs = observation.responses.docs()
         together = score_revision([damaging, goodfaith], docs, features=True)
@@ -31,7 +31,7 @@ def test_a_shared_cache_is_filled_once_and_reused(demo_models: dict[str, Path]) 
     docs = edit_observations(seed=12, count=1)[0].responses.docs()
     values = {dependent.name: value for dependent, value in build_cache(docs).items()}
     cache: dict = {}
-    compat.extract_features(damaging.loaded, values, shared_cache=cache)
+    legacy_models.extract_features(damaging.loaded, values, shared_cache=cache)
     solved = len(cache)
-    compat.extract_features(goodfaith.loaded, values, shared_cache=cache)
+    legacy_models.extract_features(goodfaith.loaded, values, shared_cache=cache)
     assert solved > 50 and len(cache) == solved  # goodfaith needed nothing new

@@ -56,7 +56,7 @@ def test_the_service_configuration_is_in_force() -> None:
 
 def test_every_tag_served_models_open_has_a_production_dictionary() -> None:
     assert set(SERVED_TAGS) <= set(DICTIONARIES), set(SERVED_TAGS) - set(DICTIONARIES)
-    # The table also has the short tags of ORES-era model files (de, en, pt: compat.py) and
+    # The table also has the short tags of ORES-era model files (de, en, pt: legacy_models) and
     # bn and ta, whose dictionaries production installs but revscoring 2.11 no longer opens
     # (commented out in its bengali and tamil modules).
     assert set(DICTIONARIES) - set(SERVED_TAGS) == {"de", "en", "pt", "bn", "ta"}

@@ -1,6 +1,6 @@
 """Faster, equal feature extraction for revscoring models (``FAST_FEATURES``, on by default).
 
-Two mechanisms, both local to the models loaded through :func:`..compat.load_model`
+Two mechanisms, both local to the models loaded through :func:`..legacy_models.load_model`
 (revscoring itself is never patched; ``FAST_FEATURES=false`` loads models without them):
 
 * :mod:`.substitutions`: equivalent implementations of hot datasources and features, put

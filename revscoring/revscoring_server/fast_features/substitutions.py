@@ -34,7 +34,7 @@ substitution               replaces / why equal
                            ``s.replace("\u0130", "i").lower()`` inline.
 ``builtin_map``            ``mappers.map`` of ``len`` or ``str``: ``list(map(f, items))``.
 ``tokenize``               ``tokenized._process_tokens`` (deltas ``wikitext_split``, via a
-                           generator and ``enumerate``), and compat's tokenizers of older
+                           generator and ``enumerate``), and legacy tokenizers of older
                            deltas: :func:`tokenize`, the same regex ``finditer`` in one loop,
                            keeping deltas' one-Token-per-distinct-string (typed by its first
                            occurrence) behaviour.
@@ -401,10 +401,10 @@ def _tokenized(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
     process = getattr(dependent, "process", None)
     if process is tokenized._process_tokens and type(wikitext_split) is RegexTokenizer:
         return wikitext_tokens
-    if (  # compat's tokenizer of an older deltas: partial(compat._tokenize, RegexTokenizer)
+    if (  # drift's tokenizer of an older deltas: partial(drift._tokenize, RegexTokenizer)
         isinstance(process, partial)
         and getattr(process.func, "__name__", "") == "_tokenize"
-        and getattr(process.func, "__module__", "").endswith(".compat")
+        and getattr(process.func, "__module__", "").endswith(".legacy_models.drift")
         and len(process.args) == 1
         and not process.keywords
         and type(process.args[0]) is RegexTokenizer

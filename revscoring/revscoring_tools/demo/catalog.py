@@ -8,7 +8,7 @@ from typing import Any
 
 from revscoring import Feature
 
-from revscoring_server.model_types import ModelType, model_type
+from revscoring_server.model_types import ModelType, model_type_named
 from . import features, items, lexicon, text
 from .datasets import DRAFT_QUALITY_CLASSES
 
@@ -37,7 +37,7 @@ class DemoModel:
     """
 
     wiki: str
-    kind: ModelType
+    model_type: ModelType
     labels: tuple[Any, ...]
     feature_source: str  # the production feature list, "module.list"
     dropped: str
@@ -55,7 +55,7 @@ class DemoModel:
     @property
     def name(self) -> str:
         """The model's ``INFERENCE_NAME``: ``{wiki}-{model}``."""
-        return f"{self.wiki}-{self.kind.name}"
+        return f"{self.wiki}-{self.model_type.name}"
 
 
 _VECTORS = "word vectors: small demo ones (demo/vectors.py) under the production file name"
@@ -64,7 +64,7 @@ _VECTORS = "word vectors: small demo ones (demo/vectors.py) under the production
 def _edit_model(name: str) -> DemoModel:
     return DemoModel(
         "enwiki",
-        model_type(name),
+        model_type_named(name),
         (False, True),
         f"editquality.feature_lists.enwiki.{name}",
         "",
@@ -81,7 +81,7 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
     _edit_model("reverted"),
     DemoModel(
         "enwiki",
-        model_type("articlequality"),
+        model_type_named("articlequality"),
         text.QUALITY_CLASSES,
         "articlequality.feature_lists.enwiki.wp10",
         "",
@@ -91,7 +91,7 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
     ),
     DemoModel(
         "enwiki",
-        model_type("draftquality"),
+        model_type_named("draftquality"),
         DRAFT_QUALITY_CLASSES,
         "draftquality.feature_lists.enwiki.draft_quality",
         "sentiment_based (3 features): need NLTK's sentiwordnet/wordnet corpora",
@@ -101,7 +101,7 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
     ),
     DemoModel(
         "enwiki",
-        model_type("articletopic"),
+        model_type_named("articletopic"),
         lexicon.TOPIC_LABELS,
         "drafttopic.feature_lists.enwiki.articletopic",
         _VECTORS,
@@ -112,7 +112,7 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
     ),
     DemoModel(
         "enwiki",
-        model_type("drafttopic"),
+        model_type_named("drafttopic"),
         lexicon.TOPIC_LABELS,
         "drafttopic.feature_lists.enwiki.drafttopic",
         _VECTORS,
@@ -123,7 +123,7 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
     ),
     DemoModel(
         "wikidatawiki",
-        model_type("itemquality"),
+        model_type_named("itemquality"),
         items.ITEM_QUALITY_CLASSES,
         "articlequality.feature_lists.wikidatawiki.item_quality",
         "",
@@ -133,7 +133,7 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
     ),
     DemoModel(
         "wikidatawiki",
-        model_type("itemtopic"),
+        model_type_named("itemtopic"),
         lexicon.TOPIC_LABELS,
         "drafttopic.feature_lists.wikidata.articletopic",
         _VECTORS,

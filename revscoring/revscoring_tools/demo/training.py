@@ -99,7 +99,7 @@ def build_model(demo: DemoModel) -> GradientBoosting:
     return GradientBoosting(
         list(demo.features),
         list(demo.labels),
-        multilabel=demo.kind.multilabel,
+        multilabel=demo.model_type.multilabel,
         version=catalog.DEMO_VERSION,
         **demo.estimator_params,
     )
@@ -187,7 +187,7 @@ def _manifest(report: TrainingReport, demo: DemoModel, stamp: str, columns: int)
         "fingerprint": stamp,
         "name": demo.name,
         "version": catalog.DEMO_VERSION,
-        "model_type": demo.kind.name,
+        "model_type": demo.model_type.name,
         "labels": [str(label) for label in demo.labels],
         "feature_source": demo.feature_source,
         "dropped": demo.dropped,
@@ -198,7 +198,7 @@ def _manifest(report: TrainingReport, demo: DemoModel, stamp: str, columns: int)
         "observations": report.observations,
         "train_observations": report.train_observations,
         "test_observations": report.test_observations,
-        "test_metric": "micro-F1" if demo.kind.multilabel else "accuracy",
+        "test_metric": "micro-F1" if demo.model_type.multilabel else "accuracy",
         "test_score": report.test_score,
         "seconds": round(report.seconds, 3),
         "size_bytes": report.size_bytes,
@@ -250,7 +250,7 @@ class Corpus:
         feature_key = (key, tuple(str(f) for f in demo.features))
         if feature_key not in self.values:
             self.values[feature_key] = feature_values(self.extractor, observations, demo.features)
-        labels = datasets.labels_of(observations, demo.kind.name)
+        labels = datasets.labels_of(observations, demo.model_type.name)
         return list(zip(self.values[feature_key], labels))
 
 

@@ -83,7 +83,7 @@ def model_info(model: ServedModel, fields: Iterable[str] = ("version",)) -> dict
     """What ORES' ``model_info`` said about a model, for the requested fields."""
     available = {
         "version": model.version,
-        "type": model.info.model_type,
+        "type": model.info.model_class,
         # written as in the scores' probability keys ("true"/"false" for boolean models)
         "labels": [_label_key(label) for label in model.labels],
         "features": list(model.info.features),
@@ -102,15 +102,15 @@ def ores_response(
     fields = list(info_fields)
     return {
         wiki: {
-            "models": {model.kind.name: model_info(model, fields) for model in models},
+            "models": {model.model_type.name: model_info(model, fields) for model in models},
             "scores": {
                 str(rev_id): {
-                    kind: (
+                    type_name: (
                         {"error": result.to_dict()}
                         if isinstance(result, ModelServerError)
                         else result
                     )
-                    for kind, result in by_model.items()
+                    for type_name, result in by_model.items()
                 }
                 for rev_id, by_model in results.items()
             },

@@ -1,4 +1,4 @@
-"""Tests of revscoring_server.compat: real ORES-era model binaries load and score as the
+"""Tests of revscoring_server.legacy_models: real ORES-era model binaries load and score as the
 stacks that trained them did (reference scores in ``<repo>/../shared/models/ores``)."""
 
 from __future__ import annotations
@@ -18,10 +18,15 @@ import enchant.utils
 import numpy as np
 import pytest
 import sklearn.ensemble._gb
+from deltas.segmenters import ParagraphsSentencesAndWhitespace
+from deltas.tokenizers import RegexTokenizer
 from revscoring.dependencies import solve
+from sklearn._loss.loss import ExponentialLoss, HalfBinomialLoss, HalfMultinomialLoss
 from sklearn.tree._tree import Tree
 
-from revscoring_server import compat
+from inference_common.errors import ModelLoadError
+from revscoring_server import legacy_models
+from revscoring_server.legacy_models import drift, estimators, inputs, unpickle
 
 from .support import ORES_MODELS_DIR as ORES_MODELS
 
@@ -39,9 +44,9 @@ def shared_file(name: str) -> Path:
 
 
 @functools.cache
-def loaded_model(name: str) -> compat.LoadedModel:
+def loaded_model(name: str) -> legacy_models.LoadedModel:
     """Each model is loaded once per test session (most tests only read it)."""
-    return compat.load_model(shared_file(f"{name}.model"))
+    return legacy_models.load_model(shared_file(f"{name}.model"))
 
 
 def reference(name: str) -> dict[str, Any]:
@@ -73,7 +78,7 @@ def test_nlwiki_model_metadata() -> None:
     assert model.revscoring_version == "2.9.3"
     assert model.sklearn_version == "0.22.1"
     assert model.version == "0.8.0"
-    assert model.model_type == "GradientBoosting"
+    assert model.model_class == "GradientBoosting"
     assert sorted(model.labels) == ["A", "B", "C", "D", "E"]
     assert len(model.features) == len(model.feature_names) == 24
     assert "wikitext.revision.ref_tags" in model.feature_names
@@ -111,7 +116,7 @@ def test_reference_scores_are_reproduced(name: str) -> None:
     model, expected = loaded_model(name), reference(name)
     assert len(expected["inputs"]) == len(expected["outputs"]) > 0
     for values, output in zip(expected["inputs"], expected["outputs"]):
-        score = compat.score(model, compat.extract_features(model, values))
+        score = legacy_models.score(model, legacy_models.extract_features(model, values))
         assert as_json(score)["prediction"] == output["prediction"]
         assert max_difference(score, output) <= TOLERANCE
 
@@ -126,7 +131,9 @@ def test_drift_emulation_is_needed_for_nlwiki() -> None:
     }
     differences = [
         max_difference(
-            compat.score(model, compat.extract_features(model, values, emulate_drift=False)),
+            legacy_models.score(
+                model, legacy_models.extract_features(model, values, emulate_drift=False)
+            ),
             output,
         )
         for values, output in zip(expected["inputs"], expected["outputs"])
@@ -139,22 +146,22 @@ def test_deltas_04_tokenizer_is_emulated_for_revscoring_2_2() -> None:
     model = loaded_model(DEWIKI)
     tokens = next(d for d in model.drift_context if d.name == "tokenized(datasource.revision.text)")
     text = {"revision.text": "{|\n| a\n|}"}
-    old = solve(tokens, cache=compat._root_cache(text), context=dict(model.context))
-    today = solve(tokens, cache=compat._root_cache(text))
+    old = solve(tokens, cache=inputs.root_cache(text), context=dict(model.context))
+    today = solve(tokens, cache=inputs.root_cache(text))
     assert ("|}", "tab_close") in [(str(t), t.type) for t in old]
     assert ("|}", "tab_close") not in [(str(t), t.type) for t in today]
 
 
 def test_deltas_06_number_tokens() -> None:
-    tokenizer = compat.RegexTokenizer(list(compat._lexicon_06()))
+    tokenizer = RegexTokenizer(list(drift._lexicon_06()))
     assert [(str(t), t.type) for t in tokenizer.tokenize("2.500")] == [("2.500", "number")]
 
 
 def test_old_paragraph_segmentation_runs_sentences_across_breaks() -> None:
-    tokenizer = compat.RegexTokenizer(list(compat._LEXICON_07))
-    segmenter = compat.ParagraphsSentencesAndWhitespace()
+    tokenizer = RegexTokenizer(list(drift._LEXICON_07))
+    segmenter = ParagraphsSentencesAndWhitespace()
     tokens = tokenizer.tokenize("A heading without a period\n\nNext paragraph here. End.")
-    old = compat._segment_before_deltas_07(segmenter, tokens)
+    old = drift._segment_before_deltas_07(segmenter, tokens)
     assert len(old) == 1  # one paragraph: the first sentence ran on
     assert len(segmenter.segment(tokens)) == 3  # deltas 0.7: paragraph, break, paragraph
 
@@ -162,9 +169,9 @@ def test_old_paragraph_segmentation_runs_sentences_across_breaks() -> None:
 @pytest.mark.parametrize(
     ("legacy_name", "state", "loss"),
     [
-        ("LogOddsEstimator", {"prior": -1.1730724609090668}, compat.HalfBinomialLoss()),
-        ("ScaledLogOddsEstimator", {"prior": 0.4}, compat.ExponentialLoss()),
-        ("PriorProbabilityEstimator", {"priors": [0.2, 0.3, 0.5]}, compat.HalfMultinomialLoss(3)),
+        ("LogOddsEstimator", {"prior": -1.1730724609090668}, HalfBinomialLoss()),
+        ("ScaledLogOddsEstimator", {"prior": 0.4}, ExponentialLoss()),
+        ("PriorProbabilityEstimator", {"priors": [0.2, 0.3, 0.5]}, HalfMultinomialLoss(3)),
     ],
 )
 def test_old_initial_estimators_start_from_the_same_raw_values(
@@ -172,9 +179,9 @@ def test_old_initial_estimators_start_from_the_same_raw_values(
 ) -> None:
     """scikit-learn <= 0.20 started boosting from ``init_.predict``: the (half) log-odds, or
     for several classes the raw priors (not their logs). Softmax ignores a constant shift."""
-    legacy = compat._LEGACY_GB_CLASSES[legacy_name]()
+    legacy = unpickle._LEGACY_GB_CLASSES[legacy_name]()
     vars(legacy).update(state)
-    init = compat._modern_init(legacy, loss)
+    init = estimators._modern_init(legacy, loss)
     start = loss.link.link(init.predict_proba(np.zeros((1, 3))))
     old_start = np.atleast_1d(np.asarray(state.get("prior", state.get("priors")), dtype=float))
     if loss.is_multiclass:
@@ -192,7 +199,7 @@ def test_old_initial_estimators_start_from_the_same_raw_values(
 def test_deltas_era_follows_revscoring_requirements(
     revscoring_version: str | None, deltas: str
 ) -> None:
-    assert compat._deltas_era(revscoring_version).deltas == deltas
+    assert drift.deltas_era(revscoring_version).deltas == deltas
 
 
 def test_api_documents_give_the_same_scores_as_root_values() -> None:
@@ -223,33 +230,37 @@ def test_api_documents_give_the_same_scores_as_root_values() -> None:
                 else None
             ),
         }
-        from_documents = compat.score(model, compat.extract_features(model, documents))
-        assert from_documents == compat.score(model, compat.extract_features(model, values))
+        from_documents = legacy_models.score(
+            model, legacy_models.extract_features(model, documents)
+        )
+        assert from_documents == legacy_models.score(
+            model, legacy_models.extract_features(model, values)
+        )
 
 
 def test_missing_input_is_named() -> None:
     model = loaded_model(DEWIKI)
-    with pytest.raises(compat.MissingInputError) as raised:
-        compat.extract_features(model, {"revision.text": "Text"})
+    with pytest.raises(legacy_models.MissingInputError) as raised:
+        legacy_models.extract_features(model, {"revision.text": "Text"})
     assert "'revision.doc'" in assert_one_line(raised.value)
 
 
 def test_bz2_model_loads(tmp_path: Path) -> None:
     compressed = tmp_path / "model.bin"
     compressed.write_bytes(bz2.compress(shared_file(f"{DEWIKI}.model").read_bytes()))
-    model, expected = compat.load_model(compressed), reference(DEWIKI)
+    model, expected = legacy_models.load_model(compressed), reference(DEWIKI)
     values, output = expected["inputs"][1], expected["outputs"][1]
-    assert max_difference(compat.score(model, compat.extract_features(model, values)), output) <= (
-        TOLERANCE
-    )
+    assert max_difference(
+        legacy_models.score(model, legacy_models.extract_features(model, values)), output
+    ) <= (TOLERANCE)
 
 
 # --- clear errors ----------------------------------------------------------------------------
 
 
 def test_revscoring_0x_model_gives_one_clear_error() -> None:
-    with pytest.raises(compat.ModelLoadError) as raised:
-        compat.load_model(shared_file(LINEAR_SVC_2015))
+    with pytest.raises(ModelLoadError) as raised:
+        legacy_models.load_model(shared_file(LINEAR_SVC_2015))
     message = assert_one_line(raised.value)
     assert "revscoring 0.x" in message
     assert "revscoring.scorer_models.svc.LinearSVC" in message
@@ -282,8 +293,8 @@ def unreadable_files(tmp_path: Path) -> dict[str, Path]:
 )
 def test_unreadable_files_give_one_clear_error(tmp_path: Path, kind: str) -> None:
     path = unreadable_files(tmp_path)[kind]
-    with pytest.raises(compat.ModelLoadError) as raised:
-        compat.load_model(path)
+    with pytest.raises(ModelLoadError) as raised:
+        legacy_models.load_model(path)
     assert str(path) in assert_one_line(raised.value)
 
 
@@ -291,8 +302,8 @@ def test_truncated_real_model_gives_one_clear_error(tmp_path: Path) -> None:
     data = shared_file(f"{DEWIKI}.model").read_bytes()
     truncated = tmp_path / "model.bin"
     truncated.write_bytes(data[: len(data) // 2])
-    with pytest.raises(compat.ModelLoadError) as raised:
-        compat.load_model(truncated)
+    with pytest.raises(ModelLoadError) as raised:
+        legacy_models.load_model(truncated)
     assert "truncated" in assert_one_line(raised.value)
 
 
@@ -311,15 +322,15 @@ def test_pickled_dictionaries_open_what_production_opens(
     assert data.count(pickled_tag) == 1
     retagged = tmp_path / "model.bin"
     retagged.write_bytes(data.replace(pickled_tag, b"X\x02\x00\x00\x00" + tag.encode()))
-    assert dict(compat.load_model(retagged).dictionaries) == {tag: opened}
+    assert dict(legacy_models.load_model(retagged).dictionaries) == {tag: opened}
 
 
 def test_a_dictionary_production_lacks_gives_one_clear_error(tmp_path: Path) -> None:
     data = shared_file(f"{DEWIKI}.model").read_bytes()
     retagged = tmp_path / "model.bin"
     retagged.write_bytes(data.replace(b"X\x02\x00\x00\x00de", b"X\x02\x00\x00\x00tr"))
-    with pytest.raises(compat.ModelLoadError) as raised:
-        compat.load_model(retagged)
+    with pytest.raises(ModelLoadError) as raised:
+        legacy_models.load_model(retagged)
     assert "'tr' dictionary, which Lift Wing's production image does not have" in (
         assert_one_line(raised.value)
     )
@@ -340,7 +351,7 @@ def test_loading_leaves_global_state_alone() -> None:
     dispatch_table = dict(copyreg.dispatch_table)
 
     for name in names:
-        compat.load_model(shared_file(f"{name}.model"))
+        legacy_models.load_model(shared_file(f"{name}.model"))
 
     assert set(sys.modules) == modules
     for legacy in (

@@ -28,7 +28,7 @@ from inference_common.events import parse_event
 from inference_common.inputs import MAX_REV_ID, decode_body
 
 from .engine import ScoringEngine
-from .ores import MODEL_INFO_FIELDS, OresResponse, model_info, ores_response
+from .ores_format import MODEL_INFO_FIELDS, OresResponse, model_info, ores_response
 from .scoring import ServedModel
 
 MAX_REVIDS = 50
@@ -127,7 +127,7 @@ def build_router(engine: ScoringEngine) -> APIRouter:
             raise ModelNotFound(f"no models are served for wiki {wiki[:40]!r}")
         if not names:
             return served
-        by_type = {model.kind.name: model for model in served}
+        by_type = {model.model_type.name: model for model in served}
         chosen = []
         for name in dict.fromkeys(n for n in names.split("|") if n):
             if name not in by_type:
@@ -155,7 +155,7 @@ def build_router(engine: ScoringEngine) -> APIRouter:
         if rev_ids is None and "revids" in params:
             rev_ids = _rev_ids(params["revids"])
         if not rev_ids:
-            return {wiki: {"models": {m.kind.name: model_info(m, fields) for m in models}}}
+            return {wiki: {"models": {m.model_type.name: model_info(m, fields) for m in models}}}
         results = await engine.score(wiki, models, rev_ids, features=_flag(params, "features"))
         return ores_response(wiki, models, results, info_fields=fields)
 
@@ -179,7 +179,7 @@ def build_router(engine: ScoringEngine) -> APIRouter:
     async def all_wikis(request: Request) -> dict[str, Any]:
         fields = info_fields(await _params(request))
         return {
-            wiki: {"models": {m.kind.name: model_info(m, fields) for m in models}}
+            wiki: {"models": {m.model_type.name: model_info(m, fields) for m in models}}
             for wiki, models in engine.wikis().items()
         }
 
