@@ -39,3 +39,12 @@ async def test_a_dead_worker_is_replaced(pool: ProcessPool) -> None:
         await pool.run(_die, 0)
     # The next requests succeed, in new workers that ran the initializer again.
     assert [(await pool.run(_work, i))[1] for i in range(4)] == [0, 3, 6, 9]
+
+
+def test_call_blocks_for_a_result_and_survives_a_dead_worker(pool: ProcessPool) -> None:
+    """``call`` (used at start, before the event loop serves) answers like ``run``."""
+    pid, result = pool.call(_work, 7)
+    assert result == 21 and pid != os.getpid()
+    with pytest.raises(WorkerCrashed):
+        pool.call(_die, 0)
+    assert pool.call(_work, 2)[1] == 6
