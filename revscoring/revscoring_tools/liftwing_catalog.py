@@ -3,7 +3,8 @@ wiki's real production feature list, served by the real server, scoring a real r
 
 ``python -m revscoring_tools.liftwing_catalog --out DIR [--only NAME,...] [--markdown FILE]``
 
-For each of the 110 (wiki, model type) pairs of :data:`CATALOG` it
+For each of the 110 (wiki, model type) pairs Lift Wing serves
+(:data:`.liftwing_models.LIFT_WING_MODELS`) it
 
 1. trains a small model on the production feature list of that wiki
    (``<package>.feature_lists.<dbname>.<list>``, the list Lift Wing's binaries were built
@@ -47,82 +48,11 @@ from inference_testing.harness import serving
 from revscoring_server.model_types import check_output, model_type_named
 from revscoring_server.scoring import WIKIBASE_REPOSITORIES
 from revscoring_tools.demo import catalog as demo_catalog
-from revscoring_tools.demo import training
+from revscoring_tools.demo import features, training
 from revscoring_tools.demo.catalog import DemoModel
+from revscoring_tools.liftwing_models import LIFT_WING_MODELS, LiftWingModel, by_name
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-
-# -- the catalogue (issue #12) -------------------------------------------------------------
-
-_EDIT_WIKIS = (
-    "ar bs ca cs de en eswikibooks es eswikiquote et fa fi fr he hi hu it ja ko lv nl no pl "
-    "pt ro ru sq sr sv uk wikidata zh"
-).split()
-WIKIS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "articlequality": tuple("en eu fa frwikisource fr gl nl pt ru sv tr uk wikidata".split()),
-    "draftquality": ("en", "pt"),
-    "damaging": tuple(_EDIT_WIKIS),
-    "goodfaith": tuple(_EDIT_WIKIS),
-    "reverted": tuple("bn el enwiktionary gl hr id is ta translate vi".split()),
-    "articletopic": tuple("ar cs en eu hu hy ko sr uk vi wikidata".split()),
-    "drafttopic": tuple("ar cs en eu hu hy ko sr uk vi".split()),
-}
-"""The wikis of each model family as the issue lists them (110 pairs)."""
-
-_SISTER_PROJECTS = ("wikibooks", "wikiquote", "wikisource", "wiktionary")
-
-
-def dbname(wiki: str) -> str:
-    """The database name of a catalogue wiki: ``en`` -> ``enwiki``, ``eswikibooks`` ->
-    ``eswikibooks``, ``translate`` -> ``translatewiki``, ``wikidata`` -> ``wikidatawiki``."""
-    if wiki.endswith(_SISTER_PROJECTS):
-        return wiki
-    return wiki + "wiki"
-
-
-def liftwing_name(wiki: str, family: str) -> str:
-    """Lift Wing's InferenceService name: ``{wiki}wiki-{type}``, with Wikidata's article
-    quality and topic models called itemquality and itemtopic."""
-    kind = family
-    if wiki == "wikidata" and family in ("articlequality", "articletopic"):
-        kind = {"articlequality": "itemquality", "articletopic": "itemtopic"}[family]
-    return f"{wiki}wiki-{kind}"
-
-
-def feature_source(wiki: str, family: str) -> str:
-    """The production feature list of a pair, ``package.feature_lists.module.list``."""
-    db = dbname(wiki)
-    if family in ("damaging", "goodfaith", "reverted"):
-        return f"editquality.feature_lists.{db}.{family}"
-    if family == "articlequality":
-        name = {"frwikisource": "pagelevel", "wikidata": "item_quality"}.get(wiki, "wp10")
-        return f"articlequality.feature_lists.{db}.{name}"
-    if family == "draftquality":
-        return f"draftquality.feature_lists.{db}.draft_quality"
-    module = "drafttopic.feature_lists." + ("wikidata" if wiki == "wikidata" else db)
-    return f"{module}.{family}"
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One (wiki, model type) pair of the catalogue."""
-
-    wiki: str  # as the issue lists it: "en", "eswikibooks", "translate", "wikidata"
-    family: str  # "damaging" ... "articletopic", "drafttopic"
-    name: str  # Lift Wing's: "enwiki-damaging", "wikidatawiki-itemtopic"
-    source: str  # the production feature list
-
-    @property
-    def kind(self) -> str:
-        return self.name.rpartition("-")[2]
-
-
-CATALOG: tuple[Entry, ...] = tuple(
-    Entry(wiki, family, liftwing_name(wiki, family), feature_source(wiki, family))
-    for family, wikis in WIKIS_BY_TYPE.items()
-    for wiki in wikis
-)
-"""Every pair, in the issue's order."""
 
 # -- the models ------------------------------------------------------------------------------
 
@@ -137,12 +67,13 @@ def observations(base: DemoModel) -> int:
     return 100 if base.dataset.endswith("-edits") else 60
 
 
-def demo_for(entry: Entry) -> DemoModel:
+def demo_for(entry: LiftWingModel) -> DemoModel:
     """How to train ``entry``: the enwiki demo model of its type (dataset, labels, seed;
     Wikidata's edit types: edits of items), with the entry's wiki, its production feature
     list, fewer observations and 30 trees."""
+    type_name = entry.model_type
     base = demo_catalog.demo_model(
-        "wikidatawiki-" + entry.kind if entry.kind.startswith("item") else "enwiki-" + entry.kind
+        ("wikidatawiki-" if type_name.startswith("item") else "enwiki-") + type_name
     )
     wiki = entry.name.rpartition("-")[0]
     if wiki in WIKIBASE_REPOSITORIES and base.dataset == "enwiki-edits":
@@ -150,31 +81,46 @@ def demo_for(entry: Entry) -> DemoModel:
     return dataclasses.replace(
         base,
         wiki=wiki,
-        model_type=model_type_named(entry.kind),
-        feature_source=entry.source,
+        model_type=model_type_named(type_name),
+        feature_source=entry.feature_list,
+        dropped=dropped_note(entry),
         observations=observations(base),
         estimator_params=MappingProxyType({**base.estimator_params, "n_estimators": ESTIMATORS}),
     )
 
 
-def fingerprint() -> str:
-    """The demo tool's fingerprint plus this module's source."""
+def dropped_note(entry: LiftWingModel) -> str:
+    """Which features of the production list the model leaves out, and why ("" if none:
+    every list but enwiki draftquality's)."""
+    dropped = features.dropped_features(entry.feature_list)
+    if not dropped:
+        return ""
+    total = len(features.production_list(entry.feature_list))
+    return (
+        f"{total - len(dropped)} of its {total} features: not the {len(dropped)} "
+        f"{', '.join(dropped)} ({features.DROPPED_REASON})"
+    )
+
+
+def fingerprint(demo: DemoModel) -> str:
+    """The demo tool's fingerprint plus everything :func:`demo_for` set (the report and
+    serving code of this module do not retrain the models)."""
     digest = hashlib.sha256(training.fingerprint().encode())
-    digest.update(Path(__file__).read_bytes())
+    digest.update(repr(demo).encode())
     return digest.hexdigest()
 
 
 @dataclass
 class Trained:
-    entry: Entry
+    entry: LiftWingModel
     path: Path | None
     seconds: float
     error: str = ""
+    dropped: str = ""  # DemoModel.dropped: features of the production list left out
 
 
-def train_all(out_dir: Path, entries: Iterable[Entry]) -> list[Trained]:
+def train_all(out_dir: Path, entries: Iterable[LiftWingModel]) -> list[Trained]:
     """Train (or reuse) a model for each entry; a failure is recorded, not raised."""
-    stamp = fingerprint()
     corpus = training.Corpus()
     results = []
     for entry in entries:
@@ -183,9 +129,11 @@ def train_all(out_dir: Path, entries: Iterable[Entry]) -> list[Trained]:
         try:
             demo = demo_for(entry)
             training.write_vectors(out_dir / training.VECTORS_DIR, [demo])
+            stamp = fingerprint(demo)
             if not training.is_current(model_dir, stamp):
                 training.train_and_write(demo, corpus, out_dir, stamp)
-            results.append(Trained(entry, model_dir / training.MODEL_FILE, _since(start)))
+            path = model_dir / training.MODEL_FILE
+            results.append(Trained(entry, path, _since(start), dropped=demo.dropped))
         except Exception as error:  # reported in the table
             message = " ".join(f"{type(error).__name__}: {error}".split())[:300]
             results.append(Trained(entry, None, _since(start), f"cannot train: {message}"))
@@ -201,18 +149,18 @@ def _since(start: float) -> float:
 _LOADED = re.compile(r"loaded (\S+) from \S+ in ([0-9.]+) s; dictionaries: (.*)$", re.M)
 
 
-def revision_role(entry: Entry) -> str:
+def revision_role(entry: LiftWingModel) -> str:
     """Which revision of the embedded wiki (its seed's ``revisions`` role) to score."""
-    if entry.kind.startswith("item") or entry.wiki == "wikidata":
+    if entry.wiki == "wikidata":
         return "item"
-    if entry.family in ("draftquality", "drafttopic"):
+    if entry.model_type in ("draftquality", "drafttopic"):
         return "page_creation"
     return {"de": "de_article", "nl": "nl_article"}.get(entry.wiki, "good_edit")
 
 
 @dataclass
 class Result:
-    entry: Entry
+    entry: LiftWingModel
     ok: bool
     load_seconds: float | None = None
     start_seconds: float | None = None
@@ -221,6 +169,7 @@ class Result:
     rev_id: int | None = None
     score: str = ""
     error: str = ""
+    dropped: str = ""  # Trained.dropped
 
 
 def _rss_mib(pid: int) -> float | None:
@@ -233,7 +182,7 @@ def _rss_mib(pid: int) -> float | None:
     return None
 
 
-def _short_score(kind: str, score: dict[str, Any]) -> str:
+def _short_score(type_name: str, score: dict[str, Any]) -> str:
     prediction = score["prediction"]
     probability = score["probability"]
     if isinstance(prediction, list):
@@ -251,7 +200,7 @@ def serve_and_score(
     score one revision of the embedded wiki."""
     entry = trained.entry
     if trained.path is None:
-        return Result(entry, False, error=trained.error)
+        return Result(entry, False, error=trained.error, dropped=trained.dropped)
     rev_id = int(seed["revisions"][revision_role(entry)])
     settings: dict[str, Any] = {
         "inference_name": entry.name,
@@ -281,7 +230,8 @@ def serve_and_score(
     except AssertionError as error:  # did not start: its one-line reason
         reason = str(error).split(": ", 1)[-1].strip().splitlines()
         first = next((line for line in reason if "error" in line), reason[0] if reason else "")
-        return Result(entry, False, rev_id=rev_id, error=f"not served: {first[:400]}")
+        error = f"not served: {first[:400]}"
+        return Result(entry, False, rev_id=rev_id, error=error, dropped=trained.dropped)
     loaded = _LOADED.search(log)
     result = Result(
         entry,
@@ -291,6 +241,7 @@ def serve_and_score(
         rss_mib=rss,
         dictionaries=loaded.group(3).strip() if loaded else "?",
         rev_id=rev_id,
+        dropped=trained.dropped,
     )
     if response.status_code != 200:
         body = response.json().get("error", {}) if response.content else {}
@@ -301,13 +252,13 @@ def serve_and_score(
     body = response.json()
     try:  # ORES shape: {wiki: {"scores": {rev_id: {kind: {"score": ...}}}}}, one wiki
         (answer,) = body.values()
-        score = answer["scores"][str(rev_id)][entry.kind]["score"]
-        check_output(model_type_named(entry.kind), score)
+        score = answer["scores"][str(rev_id)][entry.model_type]["score"]
+        check_output(model_type_named(entry.model_type), score)
     except (ValueError, KeyError, TypeError) as error:
         result.error = f"unexpected answer ({type(error).__name__}: {error}): {body}"[:400]
         return result
     result.ok = True
-    result.score = _short_score(entry.kind, score)
+    result.score = _short_score(entry.model_type, score)
     return result
 
 
@@ -321,10 +272,12 @@ def _cell(text: str) -> str:
 def markdown(results: Sequence[Result], seconds: float, command: str, jobs: int = 1) -> str:
     """``CATALOG.md``."""
     served = sum(r.ok for r in results)
+    reduced = [f"`{r.entry.name}`" for r in results if r.ok and r.dropped]
+    on_reduced = f"; {len(reduced)} on a reduced list: {', '.join(reduced)}" if reduced else ""
     lines = [
         "# Lift Wing revscoring catalogue check",
         "",
-        f"Written by `{command}` ({served} of {len(results)} pairs served and scored, "
+        f"Written by `{command}` ({served} of {len(results)} pairs served and scored{on_reduced}, "
         f"{seconds / 60:.1f} min). For each (wiki, model type) pair Lift Wing serves: a small "
         "model trained by the demo tool on that wiki's production feature list, served by "
         "`python -m revscoring_server` under its Lift Wing name (one process per model, "
@@ -343,8 +296,9 @@ def markdown(results: Sequence[Result], seconds: float, command: str, jobs: int 
         rss = f"{r.rss_mib:.0f}" if r.rss_mib is not None else "-"
         rev = str(r.rev_id) if r.rev_id is not None else "-"
         outcome = r.score if r.ok else f"**FAILED**: {r.error}"
+        source = f"`{r.entry.feature_list}`" + (f" ({r.dropped})" if r.dropped else "")
         lines.append(
-            f"| `{r.entry.name}` | `{r.entry.source}` | {_cell(r.dictionaries or '-')} | "
+            f"| `{r.entry.name}` | {_cell(source)} | {_cell(r.dictionaries or '-')} | "
             f"{load} | {rss} | {rev} | {_cell(outcome)} |"
         )
     failed = [r for r in results if not r.ok]
@@ -356,14 +310,13 @@ def markdown(results: Sequence[Result], seconds: float, command: str, jobs: int 
 # -- command line --------------------------------------------------------------------------
 
 
-def select(only: Sequence[str] | None) -> list[Entry]:
+def select(only: Sequence[str] | None) -> list[LiftWingModel]:
     if not only:
-        return list(CATALOG)
-    by_name = {entry.name: entry for entry in CATALOG}
-    unknown = [name for name in only if name not in by_name]
-    if unknown:
-        raise SystemExit(f"unknown catalogue name(s): {', '.join(unknown)}")
-    return [by_name[name] for name in only]
+        return list(LIFT_WING_MODELS)
+    try:
+        return by_name(list(only))
+    except KeyError as error:
+        raise SystemExit(error.args[0]) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

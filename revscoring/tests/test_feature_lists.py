@@ -9,7 +9,7 @@ import importlib.util
 
 import pytest
 
-from .liftwing_catalogue import FEATURE_LISTS, TOPIC_FEATURE_LISTS
+from revscoring_tools.liftwing_models import FEATURE_LISTS, TOPIC_FEATURE_LISTS
 
 
 @pytest.mark.parametrize("module", FEATURE_LISTS)

@@ -13,9 +13,9 @@ from inference_testing.harness import serving
 from inference_common.wikis import canonical_wiki_id, host_for_wiki_id
 from revscoring_server.model_types import UnknownModelType, parse_inference_name
 from revscoring_server.settings import RevscoringSettings
+from revscoring_tools.liftwing_models import LIFT_WING_MODELS, LiftWingModel
 
 from .support import NLTK_DATA, SERVICE_DIR
-from .liftwing_catalogue import LIFT_WING_MODELS, LiftWingModel
 
 
 def test_the_catalogue_has_the_110_models() -> None:

@@ -21,9 +21,9 @@ from revscoring.languages.features.dictionary import MultiDictChecker
 
 from revscoring_server import spelling
 from revscoring_server.spelling import DICTIONARIES, ENCHANT_CONFIG_DIR
+from revscoring_tools.liftwing_models import FEATURE_LISTS
 
 from .support import REPO_DIR, SERVICE_DIR
-from .liftwing_catalogue import FEATURE_LISTS
 
 HUNSPELL_DIRS = (ENCHANT_CONFIG_DIR / "hunspell", spelling.HUNSPELL_DIR)
 

@@ -64,17 +64,34 @@ ITEMQUALITY_FEATURES: tuple[Feature, ...] = tuple(articlequality_wikidatawiki.it
 SENTIMENT_MARKER = ".sentiment."
 """Features whose name holds this are dropped from any list (see :data:`DRAFTQUALITY_DROPPED`)."""
 
+DROPPED_REASON = "they need NLTK's sentiwordnet and wordnet corpora, which are not available here"
+"""Why :data:`SENTIMENT_MARKER` features are dropped."""
+
 
 @lru_cache(maxsize=None)
-def feature_list(source: str, vectors_dir: Path | None = None) -> tuple[Feature, ...]:
-    """The features of ``source`` (``"editquality.feature_lists.jawiki.damaging"``), minus
-    the sentiment features that need NLTK corpora absent here. Feature list modules that
-    load word vectors at import get the demo vectors (:mod:`.vectors`, trained into
-    ``vectors_dir``, by default :data:`.vectors.DEFAULT_DIR`) first."""
+def production_list(source: str, vectors_dir: Path | None = None) -> tuple[Feature, ...]:
+    """Every feature of ``source`` (``"editquality.feature_lists.jawiki.damaging"``), as
+    production's list has it. Feature list modules that load word vectors at import get the
+    demo vectors (:mod:`.vectors`, trained into ``vectors_dir``, by default
+    :data:`.vectors.DEFAULT_DIR`) first."""
     module_name, _, attribute = source.rpartition(".")
     if vectors.files_of([module_name]):
         module = vectors.import_with_vectors(module_name, vectors_dir or vectors.DEFAULT_DIR)
     else:
         module = importlib.import_module(module_name)
-    features = getattr(module, attribute)
+    return tuple(getattr(module, attribute))
+
+
+@lru_cache(maxsize=None)
+def feature_list(source: str, vectors_dir: Path | None = None) -> tuple[Feature, ...]:
+    """The features of ``source`` (:func:`production_list`) the demo tools train on: all
+    but the sentiment features that need NLTK corpora absent here."""
+    features = production_list(source, vectors_dir)
     return tuple(feature for feature in features if SENTIMENT_MARKER not in str(feature))
+
+
+def dropped_features(source: str, vectors_dir: Path | None = None) -> tuple[str, ...]:
+    """The names of the features of ``source`` that :func:`feature_list` leaves out (for
+    :data:`DROPPED_REASON`)."""
+    features = production_list(source, vectors_dir)
+    return tuple(str(feature) for feature in features if SENTIMENT_MARKER in str(feature))
