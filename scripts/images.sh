@@ -483,7 +483,8 @@ lines = [
     "Measured by `make images` (`scripts/images.sh`), "
     f"{datetime.date.today().isoformat()}, on a 2-core machine: {podman} with vfs storage and "
     "the runc runtime, every image `FROM` a Debian bookworm base made with `debootstrap "
-    f"--variant=minbase` ({size('base')}). Regenerated on every run.",
+    f"--variant=minbase` ({size('base')}). The tables are regenerated on every run; the "
+    "part after them (before and after, what changed) is written by hand.",
     "",
     "| image | size | start-up to ready | container create (vfs) | last build |",
     "| --- | ---: | ---: | ---: | ---: |",
