@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Build every model server image with podman and prove each one answers.
 #
-#   scripts/images.sh [all|base|build|smoke|report|clean] [IMAGE ...]  (`make images`: all)
+#   scripts/images.sh [all|base|build|smoke|contents|report|clean] [IMAGE ...]  (`make images`: all)
 #
 # base   a Debian bookworm base image from debootstrap (--variant=minbase), committed with
 #        buildah (cached: made once, reused until `clean`);
 # build  each image from its .pipeline/<image>/Dockerfile, FROM that base;
 # smoke  runs each image with the demo models mounted read-only at /mnt/models and
 #        -p HOST:8080, against the embedded MediaWiki, and gets a real prediction with
-#        curl; then writes image sizes and start-up times to deploy/IMAGES.md.
+#        curl; then writes image sizes and start-up times to deploy/IMAGES.md;
+# contents  checks inside each image that it holds runtime code only (smoke does it too).
 #
 # No Docker engine is needed: podman/buildah with private storage (vfs driver) under
 # .cache/images, the runc runtime and explicit ulimits (crun fails on hosts with hybrid
@@ -342,6 +343,8 @@ smoke_one() {
             -e "WIKI_URL=http://$HOST_FROM_CONTAINER:$WIKI_PORT"
         predict revscoring "$port" enwiki-damaging "{\"rev_id\": $vandalism}" probability
         predict revscoring "$port" enwiki-articlequality "{\"rev_id\": $good}" probability
+        # a topic model: drafttopic's feature list on the mounted word vectors (gensim)
+        predict revscoring "$port" enwiki-articletopic "{\"rev_id\": $good}" probability
         stop_server revscoring
         ;;
     revert-risk)
@@ -381,12 +384,55 @@ print(" ".join(json.load(sys.stdin)))')
     esac
 }
 
+# check_contents IMAGE: what of the project the image holds, checked inside it. No test
+# support (inference_testing, the embedded wiki), no *_tools package (training, demo,
+# measurements), no tests or demo code anywhere in the image; revscoring's en_US spelling
+# dictionary is Hunspell's, as in production. The findings go to the report.
+check_contents() {
+    local image=$1 out=$CACHE/contents-$image.txt found
+    # shellcheck disable=SC2016
+    if ! found=$(podman run --rm --runtime runc --ulimit nofile=20000:20000 \
+        --ulimit nproc=32768:32768 --network none --entrypoint /bin/sh \
+        "$PREFIX/$image:latest" -c '
+        cd /srv/app
+        printf "packages:"
+        for d in $(find /srv/app -name __init__.py ! -path "*/__pycache__/*" -exec dirname {} \; \
+            | sort); do
+            [ -f "$(dirname "$d")/__init__.py" ] || printf " %s" "${d#/srv/app/}"
+        done
+        echo " ($(find /srv/app -name __pycache__ -prune -o -type f -print | wc -l) files)"
+        bad=$(find / -xdev \( -path /proc -o -path /sys \) -prune -o \( \
+            -name "inference_testing*" -o -name "*_tools" -o -name embedded_wiki \) -print \
+            2>/dev/null; find /srv/app \( -name tests -o -name "test_*.py" -o -name conftest.py \
+            -o -name demo -o -name "*.wikitext" \) -print)
+        [ -z "$bad" ] || { echo "not runtime code: $bad"; exit 1; }
+        /opt/lib/venv/bin/python3 -c "import importlib.util as u, sys
+sys.exit(u.find_spec(\"inference_testing\") is not None)" || { echo "inference_testing importable"; exit 1; }
+        echo "checked: no inference_testing, *_tools, embedded_wiki, tests or demo code"
+        if [ -d /srv/app/revscoring ]; then
+            cd /srv/app/revscoring && /opt/lib/venv/bin/python3 -c "import revscoring_server, enchant
+name = enchant.Dict(\"en_US\").provider.name
+print(\"en_US spelling:\", name)
+assert name == \"hunspell\", name" || exit 1
+            echo "nltk_data: $(cd /opt/lib/nltk_data && find . -name "*.zip" | cut -c3- | sort | tr "\n" " ")"
+        fi
+        du -sm /opt/lib/venv /usr/share/hunspell /usr/share/myspell /var/lib/aspell \
+            /usr/lib/aspell /usr/lib/voikko /usr/share/voikko 2>/dev/null | sed "s/^/MB /"
+        ' 2>&1); then
+        printf '%s\n' "$found" >&2
+        die "$image holds more than runtime code (or a check failed)"
+    fi
+    printf '%s\n' "$found" >"$out"
+    log "$image contents: $(grep -v '^MB ' "$out" | tr '\n' ';')"
+}
+
 smoke() {
     trap cleanup EXIT
     start_wiki
     local image
     for image in "$@"; do
         podman image exists "$PREFIX/$image:latest" || build_images "$image"
+        check_contents "$image"
         smoke_one "$image"
     done
     write_report
@@ -409,6 +455,11 @@ import sys
 from pathlib import Path
 
 cache, report, images = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
+# What follows this line in the report is written by hand (before/after, what changed and
+# why): kept as it is.
+MARKER = "<!-- Written by hand from here on: scripts/images.sh keeps it. -->"
+previous = report.read_text() if report.exists() else ""
+kept = previous[previous.index(MARKER) :] if MARKER in previous else MARKER + "\n"
 
 
 def read(name):
@@ -432,7 +483,8 @@ lines = [
     "Measured by `make images` (`scripts/images.sh`), "
     f"{datetime.date.today().isoformat()}, on a 2-core machine: {podman} with vfs storage and "
     "the runc runtime, every image `FROM` a Debian bookworm base made with `debootstrap "
-    f"--variant=minbase` ({size('base')}). Regenerated on every run.",
+    f"--variant=minbase` ({size('base')}). The tables are regenerated on every run; the "
+    "part after them (before and after, what changed) is written by hand.",
     "",
     "| image | size | start-up to ready | container create (vfs) | last build |",
     "| --- | ---: | ---: | ---: | ---: |",
@@ -464,6 +516,44 @@ lines += [
     "  every wheel downloaded from PyPI); an image whose inputs did not change since is not",
     "  rebuilt.",
     "",
+    "## Contents",
+    "",
+    "Checked inside each image (`scripts/images.sh contents`, also part of `smoke`): the",
+    "project's packages under `/srv/app`, and that nothing anywhere in the image is test",
+    "support (`inference_testing`, the embedded wiki), a `*_tools` package (training, demo,",
+    "measurements), tests or demo code. Revscoring also opens `en_US` through its server's",
+    "Enchant configuration and must get Hunspell, as production does.",
+    "",
+    "| image | project packages (files) | checks | venv | spelling dictionaries |",
+    "| --- | --- | --- | ---: | ---: |",
+]
+for image in images:
+    text = read(f"contents-{image}.txt")
+    if text is None:
+        lines.append(f"| `{image}` | not checked | - | - | - |")
+        continue
+    facts = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    mb = {}
+    for line in text.splitlines():
+        if line.startswith("MB "):
+            value, path = line[3:].split(maxsplit=1)
+            mb[path] = int(value)
+    packages = facts.get("packages", "-").split(" (")
+    names = ", ".join(f"`{name}`" for name in packages[0].split())
+    files = f" ({packages[1]}" if len(packages) > 1 else ""
+    checks = ["no test, tools or demo code"]
+    if "en_US spelling" in facts:
+        checks.append(f"`en_US`: {facts['en_US spelling']}")
+    if "nltk_data" in facts:
+        checks.append(f"NLTK data: {facts['nltk_data'].strip()}")
+    dictionaries = sum(v for k, v in mb.items() if k != "/opt/lib/venv")
+    lines.append(
+        f"| `{image}` | {names}{files} | {'; '.join(checks)} "
+        f"| {mb.get('/opt/lib/venv', '-')} MB | {dictionaries or '-'}"
+        f"{' MB' if dictionaries else ''} |"
+    )
+lines += [
+    "",
     "## Predictions",
     "",
     "Each image answered these real requests (HTTP 200). Revscoring, revert-risk and the",
@@ -485,7 +575,7 @@ for image in images:
         model, body, answer = row.split("\t", 2)
         answer = clip(json.dumps(json.loads(answer), separators=(", ", ": ")))
         lines.append(f"| `{image}` | `{model}` | `{clip(body, 90)}` | `{answer}` |")
-report.write_text("\n".join(lines) + "\n")
+report.write_text("\n".join(lines) + "\n\n" + kept)
 print(report.read_text())
 PY
 }
@@ -507,13 +597,17 @@ main() {
         build_images "${images[@]}"
         smoke "${images[@]}"
         ;;
+    contents)
+        local image
+        for image in "${images[@]}"; do check_contents "$image"; done
+        ;;
     report) write_report ;;
     clean)
         podman rm -af >/dev/null 2>&1 || true
         podman rmi -af >/dev/null 2>&1 || true
         rm -rf "$CACHE"
         ;;
-    *) die "unknown command $command (all, base, build, smoke, clean)" ;;
+    *) die "unknown command $command (all, base, build, smoke, contents, report, clean)" ;;
     esac
 }
 

@@ -7,6 +7,7 @@ The Dockerfile's `build` and `production` stages are the Blubber variants of tho
 
 from __future__ import annotations
 
+import shlex
 from pathlib import PurePosixPath
 
 import pytest
@@ -92,6 +93,28 @@ def test_same_requirements(image: Image, dockerfile: Dockerfile) -> None:
     assert stage.pip_editables == editables
     # The virtualenv is where Blubber's python builder makes it.
     assert any("python3 -m venv /opt/lib/venv" in run for run in stage.runs)
+
+
+def test_same_test_suites_removed_after_install(image: Image, dockerfile: Dockerfile) -> None:
+    """Both builds delete the installed packages' own test suites right after pip, with the
+    same command (they are not served: about 140 MB of revscoring's image)."""
+    build = variant(image.blubber(), "build")
+    kinds = [kind for kind, _ in builders(build)]
+    commands = [config["command"] for kind, config in builders(build) if kind == "custom"]
+    finds = [command for command in commands if command[0] == "find"]
+    assert len(finds) == 1, finds
+    (command,) = finds
+    python = kinds.index("python")
+    assert [kind for kind, config in builders(build)][python + 1] == "custom"
+    assert builders(build)[python + 1][1]["command"] == command, "right after pip"
+    assert command[command.index("-path") + 1] == "*/site-packages/*"
+    assert "-prune" in command and command[-4:] == ["rm", "-rf", "{}", "+"]
+
+    runs = [shlex.split(run) for run in dockerfile.stages["build"].runs]
+    (found,) = [run for run in runs if run[:1] == ["find"]]
+    assert found == command
+    pip = next(i for i, run in enumerate(runs) if "pip" in run and "install" in run)
+    assert runs[pip + 1] == command, "right after pip"
 
 
 def test_same_users(image: Image, dockerfile: Dockerfile) -> None:
