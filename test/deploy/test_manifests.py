@@ -27,13 +27,6 @@ ISVC_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")  # KServe's webhook: Isv
 QUANTITY = re.compile(r"^([0-9.]+)(m|Ki|Mi|Gi)?$")
 ISVC_API = "serving.kserve.io/v1beta1"
 
-# Settings another branch adds to a server's settings class (environment variable ->
-# annotation, as it will read there). Until that branch is merged the manifests may set
-# them; drop an entry once the server's settings.py has the field (the real one wins).
-PENDING_SETTINGS: dict[str, dict[str, str]] = {
-    "revscoring": {"WORD2VEC_DIR": "Path | None"},  # issue #12, the word vectors' directory
-}
-
 
 def load_render() -> Any:
     spec = importlib.util.spec_from_file_location("render", DEPLOY / "render.py")
@@ -276,10 +269,7 @@ def test_env_is_exactly_what_the_server_reads(path: Path) -> None:
     manifest = yaml.safe_load(path.read_text())
     for component, container in containers(manifest):
         image = IMAGES_BY_NAME[image_of(container)]
-        fields = {
-            **PENDING_SETTINGS.get(image.name, {}),
-            **settings_fields(REPO / image.settings_file),
-        }
+        fields = settings_fields(REPO / image.settings_file)
         env = env_of(container)
         unknown = set(env) - set(fields) - KSERVE_ENV
         assert not unknown, f"{component} sets {sorted(unknown)}: {image.name} reads none of them"
