@@ -314,11 +314,3 @@ def make_item(
 def item_text(item: Json) -> str:
     """The revision text of an item: compact JSON, as Wikibase stores it."""
     return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
-
-
-def region_of(country: Country | None) -> str | None:
-    """The region label of ``country``."""
-    for region, countries in REGIONS.items():
-        if country in countries:
-            return region
-    return None

@@ -166,8 +166,6 @@ class SubjectKind:
     stub: str
 
 
-_PERSON_SECTIONS = ("Early life", "Career", "Personal life", "Legacy", "Honours")
-
 SUBJECT_KINDS: tuple[SubjectKind, ...] = (
     SubjectKind(
         "writer",
