@@ -69,14 +69,23 @@ class ProcessPool:
         old = self._executor
         self._generation += 1
         self._executor = self._new_executor()
+        # A worker that the old executor was still spawning when another one died is not
+        # terminated by its own clean-up (CPython 3.11 registers it after terminating the
+        # others), and the old executor's manager thread then waits for it forever, and
+        # with it the interpreter's exit. Kill whatever the old executor still has.
+        leftover = list((getattr(old, "_processes", None) or {}).values())
         old.shutdown(wait=False, cancel_futures=True)
+        for process in leftover:
+            if process.is_alive():
+                process.kill()
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a worker, blocking (at start, before the event loop serves)."""
+        generation = self._generation
         try:
             return self._executor.submit(fn, *args).result()
         except BrokenProcessPool:
-            self._replace(self._generation)
+            self._replace(generation)
             raise WorkerCrashed("a worker process died before answering") from None
 
     def warm_up(self) -> None:
