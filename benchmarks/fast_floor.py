@@ -138,7 +138,7 @@ def main() -> None:
         batch = None
     else:
         sys.path.insert(0, str(REPO / "revscoring"))
-        from revscoring_server.demo import ensure_demo_models
+        from revscoring_tools.demo import ensure_demo_models
 
         demo = ensure_demo_models(DEMO_DIR, only=["enwiki-damaging", "enwiki-goodfaith"])
         single = [f"enwiki-damaging={demo['enwiki-damaging']}"]
