@@ -4,19 +4,15 @@ and a response schema that names what the model really answers."""
 
 from __future__ import annotations
 
-
 import httpx
+
+from inference_testing.harness import docs_schema
 
 from .support import NAME, Server
 
 
 async def documented(client: httpx.AsyncClient, name: str) -> tuple[dict, dict]:
-    page = await client.get("/docs")
-    assert page.status_code == 200
-    assert "/docs/assets/swagger-ui-bundle.js" in page.text
-    script = await client.get("/docs/assets/swagger-ui-bundle.js")
-    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
-    schema = (await client.get("/openapi.json")).json()
+    schema = await docs_schema(client)
     return schema["paths"][f"/v1/models/{name}:predict"]["post"], schema["components"]["schemas"]
 
 
@@ -48,11 +44,8 @@ async def test_transformer_docs(one_process_client: httpx.AsyncClient) -> None:
     assert set(components["ArticleTopic"]["properties"]) == set(prediction["results"][0])
 
 
-def test_the_real_predictor_process_serves_docs(predictor_server: Server) -> None:
+async def test_the_real_predictor_process_serves_docs(predictor_server: Server) -> None:
     """Over a real socket, from ``python -m outlink_predictor`` as production starts it."""
-    page = httpx.get(predictor_server.url + "/docs", timeout=30)
-    assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
-    script = httpx.get(predictor_server.url + "/docs/assets/swagger-ui-bundle.js", timeout=30)
-    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
-    schema = httpx.get(predictor_server.url + "/openapi.json", timeout=30).json()
+    async with httpx.AsyncClient(base_url=predictor_server.url, timeout=30) as client:
+        schema = await docs_schema(client)
     assert f"/v1/models/{NAME}:predict" in schema["paths"]

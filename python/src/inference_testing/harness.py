@@ -159,6 +159,20 @@ def assert_error(response: Any, status: int, error_type: str) -> dict[str, Any]:
     return error
 
 
+async def docs_schema(client: Any) -> dict[str, Any]:
+    """Assert ``/docs`` answers with Swagger UI from the installed package (its script is
+    served here, not from a CDN), and return the OpenAPI schema the page reads. ``client``:
+    an ``httpx.AsyncClient`` on the app or on a real server's URL."""
+    page = await client.get("/docs")
+    assert page.status_code == 200, page.text[:300]
+    assert "/docs/assets/swagger-ui-bundle.js" in page.text
+    script = await client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+    schema = await client.get("/openapi.json")
+    assert schema.status_code == 200, schema.text[:300]
+    return schema.json()
+
+
 def assert_no_server_error(response: Any) -> None:
     """For endpoints where a body's exact answer is not defined (e.g. ORES parameters that
     may come from a form): anything but a 5xx, and a 4xx in the one JSON error shape."""
