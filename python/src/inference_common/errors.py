@@ -58,6 +58,13 @@ class InvalidInput(ModelServerError):
     status = 400
 
 
+class InvalidToken(ModelServerError):
+    """A bearer token that does not verify, has expired, names another issuer or an unknown
+    rate-limit class (answered by the front door, ``gateway/``: never the anonymous class)."""
+
+    status = 401
+
+
 class ModelNotFound(ModelServerError):
     status = 404
 
@@ -80,6 +87,13 @@ class UserDeleted(ModelServerError):
     """The revision exists but its user is deleted or suppressed."""
 
     status = 410
+
+
+class RateLimited(ModelServerError):
+    """Over a rate-limit class's requests per second or per hour (the front door, with
+    ``Retry-After``)."""
+
+    status = 429
 
 
 class RequestTimeout(ModelServerError):
