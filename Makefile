@@ -19,6 +19,7 @@ SERVICES := revscoring outlink revert-risk
 help:
 	@echo "make demo   - set up everything, start the embedded wiki and the model servers"
 	@echo "make stop   - stop what 'make demo' started"
+	@echo "make token  - a bearer token for the demo's front door (CLASS=authed-user|established-user SUB=name)"
 	@echo "make test   - lint and every test suite (through tox)"
 	@echo "make models - train the demo models into ./models"
 	@echo "make bench  - the load benchmark (~25 min): benchmarks/RESULTS.md"
@@ -50,6 +51,14 @@ $(VENV)/revscoring/.installed: revscoring/requirements.txt
 $(VENV)/outlink/.installed: outlink-topic-model/requirements.txt
 $(VENV)/revert-risk/.installed: revert-risk/requirements.txt
 
+# The front door's tools (gateway/render.py, gateway/tokens.py): PyJWT, cryptography,
+# PyYAML, and inference_common without its dependencies (only its errors module is used).
+$(VENV)/gateway/.installed: gateway/requirements.txt python/pyproject.toml
+	$(PYTHON) -m venv $(VENV)/gateway
+	$(VENV)/gateway/bin/pip install $(PIP_FLAGS) -r gateway/requirements.txt
+	$(VENV)/gateway/bin/pip install $(PIP_FLAGS) --no-deps -e python
+	@touch $@
+
 $(VENV)/tools/.installed: test/requirements.txt
 	$(PYTHON) -m venv $(VENV)/tools
 	$(VENV)/tools/bin/pip install $(PIP_FLAGS) 'tox==4.*'
@@ -65,8 +74,15 @@ models: system-packages venvs $(NLTK_DATA)
 	cd outlink-topic-model/model-server && ../../$(VENV)/outlink/bin/python -m outlink_predictor_tools.train --out ../../models/outlink-topic-model
 	cd revert-risk && ../$(VENV)/revert-risk/bin/python -m revert_risk_tools.train --out ../models/revertrisk-language-agnostic
 
-demo: system-packages venvs models
+demo: system-packages venvs models $(VENV)/gateway/.installed
 	@WIKI_PORT=$(WIKI_PORT) NLTK_DATA=$(NLTK_DATA) $(VENV)/revscoring/bin/python scripts/demo.py start
+
+# A development bearer token for the front door (make demo's key): make -s token CLASS=established-user
+CLASS ?= authed-user
+SUB ?= demo-user
+.PHONY: token
+token: $(VENV)/gateway/.installed
+	@$(VENV)/gateway/bin/python gateway/tokens.py mint --class $(CLASS) --sub $(SUB)
 
 stop:
 	@[ ! -x $(VENV)/revscoring/bin/python ] || $(VENV)/revscoring/bin/python scripts/demo.py stop

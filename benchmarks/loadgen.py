@@ -26,12 +26,14 @@ def encode_request(
     path: str,
     body: Any = None,
     content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> bytes:
     """A complete HTTP/1.1 request (keep-alive), ready to write."""
     payload = b""
     if body is not None:
         payload = body if isinstance(body, bytes) else json.dumps(body).encode()
     head = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "User-Agent: bench/1"]
+    head += [f"{name}: {value}" for name, value in (headers or {}).items()]
     if body is not None:
         head += [f"Content-Type: {content_type}", f"Content-Length: {len(payload)}"]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + payload

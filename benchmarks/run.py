@@ -28,6 +28,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,8 +56,14 @@ CASES = (
     "ores-batch",
     "outlink",
     "revert-risk",
+    "gateway",
 )
 MB = 1024 * 1024
+# The front door's case: what it sends through the door, and the limits it renders (raised,
+# so that the load is never refused: what is measured is routing, the token check and the
+# counting, not the refusals).
+GATEWAY_CLASS = "established-user"
+GATEWAY_LIMIT = "1000000000/1000000000000"
 
 
 def say(message: str) -> None:
@@ -91,6 +98,7 @@ class Harness:
             "revscoring": os.path.abspath(args.python_revscoring),
             "outlink": os.path.abspath(args.python_outlink),
             "revert-risk": os.path.abspath(args.python_revert_risk),
+            "gateway": os.path.abspath(args.python_gateway),
         }
 
     # -- set-up ----------------------------------------------------------------------------
@@ -897,12 +905,152 @@ class Harness:
         finally:
             server.stop()
 
+    # -- the front door ----------------------------------------------------------------------
+
+    def start_gateway(self, python: str, backend_port: int) -> tuple[Server, str] | None:
+        """haproxy rendered by gateway/render.py in front of the revscoring server, and a
+        token of GATEWAY_CLASS signed with a key made for this run."""
+        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        if not Path(haproxy).exists():
+            self.skip("gateway: no haproxy (system-packages.txt)")
+            return None
+        directory = CACHE / "gateway"
+        port, admin = free_port(), free_port()
+        steps = [
+            ["gateway/tokens.py", "keys", str(directory)],
+            [
+                "gateway/render.py",
+                "--out",
+                str(directory),
+                "--public-key",
+                str(directory / "jwt-public.pem"),
+                f"--backend=revscoring=127.0.0.1:{backend_port}",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--admin-bind",
+                f"127.0.0.1:{admin}",
+                "--limit",
+                f"{GATEWAY_CLASS}={GATEWAY_LIMIT}",
+            ],
+            [
+                "gateway/tokens.py",
+                "mint",
+                "--class",
+                GATEWAY_CLASS,
+                "--sub",
+                "bench",
+                "--key",
+                str(directory / "jwt-private.pem"),
+            ],
+        ]
+        outputs = []
+        for argv in steps:
+            result = subprocess.run([python, *argv], cwd=ROOT, capture_output=True, text=True)
+            if result.returncode != 0:
+                self.skip(f"gateway: {argv[0]} failed: {result.stderr.strip()[-300:]}")
+                return None
+            outputs.append(result.stdout.strip())
+        config, token = outputs[1], outputs[2]
+        door = Server(
+            "gateway",
+            [haproxy, "-db", "-f", config],
+            cwd=HERE,
+            env={},
+            port=port,
+            ready_path="/healthz",
+            log_dir=self.log_dir,
+        )
+        try:
+            door.start(timeout=30)
+        except ServerFailed as error:
+            self.skip(f"gateway: {error}")
+            return None
+        return door, token
+
+    async def gateway(self) -> None:
+        """Cached revscoring scores called directly and through the front door, at each
+        concurrency one after the other: the door's added latency and its throughput."""
+        python = self.python_for("revscoring")
+        tools = self.python_for("gateway")
+        model = self.models_dir / "revscoring" / "enwiki-damaging" / "model.bin"
+        if python is None or tools is None or not model.is_file():
+            self.skip("gateway: no revscoring or gateway interpreter, or no demo model")
+            return
+        env = {
+            **self.rs_env(),
+            "INFERENCE_NAME": "enwiki-damaging",
+            "MODEL_PATH": str(model),
+            "SCORE_CACHE_SIZE": "10000",
+        }
+        server = self.start_server(
+            "gateway-revscoring",
+            [python, "-m", "revscoring_server"],
+            cwd=ROOT / "revscoring",
+            env=env,
+            ready_path="/v1/models/enwiki-damaging",
+        )
+        if server is None:
+            return
+        started = self.start_gateway(tools, server.port)
+        if started is None:
+            server.stop()
+            return
+        door, token = started
+        try:
+            ids = self.rev_ids()[:20]
+            prefix = "/service/lw/inference"
+            direct = [
+                loadgen.encode_request(
+                    "127.0.0.1",
+                    server.port,
+                    "POST",
+                    "/v1/models/enwiki-damaging:predict",
+                    {"rev_id": r},
+                )
+                for r in ids
+            ]
+            through = [
+                loadgen.encode_request(
+                    "127.0.0.1",
+                    door.port,
+                    "POST",
+                    f"{prefix}/v1/models/enwiki-damaging:predict",
+                    {"rev_id": r},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                for r in ids
+            ]
+            if not await self.check(server.port, direct[0], '"probability"', "gateway direct"):
+                return
+            if not await self.check(door.port, through[0], '"probability"', "gateway door"):
+                return
+            for raw in direct:  # every score computed once before the measured runs
+                await loadgen.one_request("127.0.0.1", server.port, raw)
+            for concurrency in self.concurrencies:
+                for config, port, requests, servers in (
+                    ("direct", server.port, direct, [server]),
+                    ("front door, token", door.port, through, [server, door]),
+                ):
+                    await self.measure(
+                        "gateway",
+                        config,
+                        servers,
+                        port,
+                        requests,
+                        concurrency,
+                        self.fast_duration,
+                        self.warmup,
+                    )
+        finally:
+            door.stop()
+            server.stop()
+
     # -- everything ------------------------------------------------------------------------
 
     async def run(self, cases: list[str]) -> Report:
         self.start_replay()
         try:
-            rs_ready = any(c.startswith(("rs-", "ores", "floor")) for c in cases) and (
+            rs_ready = any(c.startswith(("rs-", "ores", "floor", "gateway")) for c in cases) and (
                 self.prepare_revscoring()
             )
             for case in cases:
@@ -920,6 +1068,8 @@ class Harness:
                     await self.outlink()
                 elif case == "revert-risk":
                     await self.revert_risk()
+                elif case == "gateway" and rs_ready:
+                    await self.gateway()
                 elif not rs_ready:
                     self.skip(f"{case}: the revscoring server is not ready (see above)")
         finally:
@@ -972,6 +1122,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--python-revscoring", default=default_python("revscoring"))
     parser.add_argument("--python-outlink", default=default_python("outlink"))
     parser.add_argument("--python-revert-risk", default=default_python("revert-risk"))
+    parser.add_argument("--python-gateway", default=default_python("gateway"))
     shared = ROOT.parent / "shared" / "nltk_data"
     parser.add_argument(
         "--nltk-data",

@@ -169,6 +169,34 @@ def evaluate(report: Any) -> list:
         )
     )
 
+    direct, door = _run(report, "gateway", 16, "direct"), _run(
+        report, "gateway", 16, "front door, token"
+    )
+    name = "front door (haproxy, RS256 token) adds <= 1 ms p50 at c=16, cached scores"
+    if direct is None or door is None:
+        targets.append(Target(name, "not measured", None))
+    else:
+        added = door.p50 - direct.p50
+        targets.append(
+            Target(
+                name,
+                f"{door.p50:.2f} - {direct.p50:.2f} = {added:+.2f} ms",
+                added <= 1.0 and door.errors == 0,
+            )
+        )
+    name = "front door: >= 0.9x the req/s of calling the server directly, c=16, cached scores"
+    if direct is None or door is None:
+        targets.append(Target(name, "not measured", None))
+    else:
+        ratio = door.rps / direct.rps
+        targets.append(
+            Target(
+                name,
+                f"{door.rps:.0f} / {direct.rps:.0f} req/s = {ratio:.2f}x",
+                ratio >= 0.9 and door.errors == 0,
+            )
+        )
+
     for case, label in RS_MODES + (("rs-cached", "pool 2, cache"),):
         runs = [r for r in report.runs if r.case == case]
         name = f"revscoring RSS (one model, all processes) <= {RSS_LIMIT_MB} MB [{label}]"

@@ -10,7 +10,8 @@ writes ``DIR/haproxy.cfg`` and the maps it reads (``hosts.map``: discovery host 
 and the rate-limit classes come from the ``inference_services`` and ``gateway`` sections of
 deploy/values.yaml (the table that also renders the KServe and Istio manifests); only the
 addresses of the servers (``--backend IMAGE=HOST:PORT``, one per image: a model with a
-transformer is served by its transformer) and local overrides come from the command line.
+transformer is served by its transformer; a model whose image has none is not routed: 404)
+and local overrides come from the command line.
 Error bodies are the project's shape, made from ``inference_common.errors``.
 """
 
@@ -128,8 +129,6 @@ def check(config: Gateway) -> None:
     for model in config.models:
         if not (NAME.match(model.name) and NAME.match(model.namespace)):
             raise ValueError(f"not a DNS label: {model}")
-        if config.backends and model.image not in config.backends:
-            raise ValueError(f"no --backend for image {model.image!r} (model {model.name})")
     for name in (config.anonymous_class, config.token_class):
         if name not in config.rate_limits:
             raise ValueError(f"class {name!r} has no rate limits")
@@ -218,6 +217,11 @@ def haproxy_cfg(config: Gateway, out: Path) -> str:
         "backend rl_hour",
         f"    stick-table type string len 200 size {config.table_size} expire 3601s store gpc0",
         "# Refused requests by reason (limited/<class>/<window>, token/<reason>, ...).",
+        "# Tokens whose signature verified (SHA-256 of the whole token): jwt_verify, an RSA",
+        "# verification, once per token and 10 minutes, not per request. exp, iss and the",
+        "# class are checked on every request.",
+        "backend jwt_verified",
+        f"    stick-table type binary len 32 size {config.table_size} expire 10m store gpc0",
         "backend gw_refused",
         "    stick-table type string len 64 size 1k store http_req_cnt",
         "",
@@ -253,8 +257,11 @@ def haproxy_cfg(config: Gateway, out: Path) -> str:
         "    http-request set-var(txn.token) http_auth_bearer",
         "    http-request set-var(txn.refused) str(token/scheme)"
         " if { req.hdr(authorization) -m found } !has_token",
+        "    http-request set-var(txn.token_digest) var(txn.token),digest(sha256) if has_token",
+        "    acl token_seen var(txn.token_digest),table_gpc0(jwt_verified) -m int gt 0",
+        "    http-request set-var(txn.jwt_verified) int(1) if has_token token_seen",
         f'    http-request set-var(txn.jwt_verified) var(txn.token),jwt_verify("{JWT_ALG}",'
-        f'"{config.public_key}") if has_token',
+        f'"{config.public_key}") if has_token !token_seen',
         "    http-request set-var(txn.token_ttl)"
         " var(txn.token),jwt_payload_query('$.exp','int'),sub(txn.now) if has_token",
         "    http-request set-var(txn.class)"
@@ -308,6 +315,10 @@ def haproxy_cfg(config: Gateway, out: Path) -> str:
         )
     lines += [
         "    http-request track-sc2 var(txn.refused) table gw_refused if refused",
+        "    # A token accepted for the first time: remembered (sc2 is free: not refused).",
+        "    http-request track-sc2 var(txn.token_digest) table jwt_verified"
+        " if has_token !refused !token_seen",
+        "    http-request sc-inc-gpc0(2) if has_token !refused !token_seen",
         "    http-request set-var(txn.into_hour) var(txn.now),mod(3600)",
         "    http-request set-var(txn.retry_hour) int(3600),sub(txn.into_hour)",
         "",
@@ -352,7 +363,7 @@ def haproxy_cfg(config: Gateway, out: Path) -> str:
         f"    http-request set-var(txn.backend) var(txn.model),map({out / 'api.map'})"
         " if api_predict",
         f"    http-request set-var(txn.backend) str({backend_name(config.ores_image)})"
-        " if api_ores",
+        + (" if api_ores" if config.ores_image in config.backends else " if always_false"),
         f"    http-request set-var(txn.host_model) req.hdr(host),field(1,:),lower,"
         f"map({out / 'hosts.map'}) unless api_form",
         "    http-request set-var(txn.model) path,field(4,/),field(1,:) if discovery_predict"
@@ -392,10 +403,8 @@ def haproxy_cfg(config: Gateway, out: Path) -> str:
         "    use_backend %[var(txn.backend)]",
         "",
     ]
-    for image in sorted({model.image for model in config.models} | {config.ores_image}):
-        address = config.backends.get(image)
-        if address is None:
-            continue
+    for image in served_images(config):
+        address = config.backends[image]
         lines += [
             f"backend {backend_name(image)}",
             f"    option httpchk GET {READY_PATH}",
@@ -432,8 +441,14 @@ _HAPROXY_ERRORS = {
 }
 
 
+def served_images(config: Gateway) -> list[str]:
+    """The images a backend is rendered for: those serving a model, and ORES v3's."""
+    images = {model.image for model in config.models} | {config.ores_image}
+    return sorted(image for image in images if image in config.backends)
+
+
 def _health(config: Gateway) -> str:
-    images = sorted(image for image in config.backends)
+    images = served_images(config)
     backends = ",".join(f'\\"{image}\\":%[nbsrv({backend_name(image)})]' for image in images)
     return f'"{{\\"status\\":\\"ok\\",\\"servers_up\\":{{{backends}}}}}"'
 
@@ -463,14 +478,20 @@ def _refused_metrics(config: Gateway) -> str:
     return '"' + "\\n".join(lines) + '\\n"'
 
 
+def routed_models(config: Gateway) -> list[Model]:
+    """The models whose image has a backend address (the others are 404s)."""
+    return [model for model in config.models if model.image in config.backends]
+
+
 def maps(config: Gateway) -> dict[str, str]:
     """hosts.map (discovery host -> model), backends.map (model -> backend), api.map (the
     same for the models the API gateway exposes)."""
-    hosts = [f"{config.discovery_host(model)} {model.name}" for model in config.models]
-    backends = [f"{model.name} {backend_name(model.image)}" for model in config.models]
+    models = routed_models(config)
+    hosts = [f"{config.discovery_host(model)} {model.name}" for model in models]
+    backends = [f"{model.name} {backend_name(model.image)}" for model in models]
     api = [
         f"{model.name} {backend_name(model.image)}"
-        for model in config.models
+        for model in models
         if config.on_api_gateway(model)
     ]
     return {
@@ -524,6 +545,9 @@ def main(argv: list[str] | None = None) -> int:
             config, rate_limits={**config.rate_limits, **dict(map(_limit, args.limit))}
         )
         check(config)
+    for model in config.models:
+        if model not in routed_models(config):
+            print(f"not routed (no --backend for {model.image}): {model.name}", file=sys.stderr)
     print(render(config, args.out))
     return 0
 

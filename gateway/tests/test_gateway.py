@@ -206,7 +206,7 @@ def test_health_page(gateway: Gateway) -> None:
     assert response.status == 200
     assert response.json() == {
         "status": "ok",
-        "servers_up": {image: 1 for image in gateway.config.backends},
+        "servers_up": {"revscoring": 1, "outlink-transformer": 1, "revert-risk": 1},
     }
 
 
@@ -310,6 +310,25 @@ def test_a_bad_token_is_a_401_never_anonymous(
 def test_the_401_says_what_is_wrong(gateway: Gateway, keys: Keys, name: str, words: str) -> None:
     response = gateway.request("GET", "/", token=BAD_TOKENS[name](keys))
     assert words in error_of(response, 401, "InvalidToken")
+
+
+def test_a_verified_token_vouches_only_for_itself(
+    gateway: Gateway, keys: Keys, address: Any
+) -> None:
+    """Signatures are verified once per token (a cache keyed by the whole token's digest):
+    a copy with another payload is verified again and refused; exp is checked each time."""
+    token = jwt.encode(_claims(rlc="authed-user", exp=int(time.time()) + 2), keys.private, "RS256")
+    path = f"{PREFIX}/v1/models/{API_MODELS[0].name}:predict"
+    source = address()
+    assert gateway.request("POST", path, token=token, source=source).status == 200
+    assert gateway.request("POST", path, token=token, source=source).status == 200
+    tampered = gateway.request("POST", path, token=_tamper(token), source=source)
+    assert "signature" in error_of(tampered, 401, "InvalidToken")
+    time.sleep(
+        max(0.0, jwt.decode(token, options={"verify_signature": False})["exp"] - time.time()) + 1.1
+    )
+    expired = gateway.request("POST", path, token=token, source=source)
+    assert "expired" in error_of(expired, 401, "InvalidToken")
 
 
 @pytest.mark.parametrize("value", ["Basic dXNlcjpwYXNz", "Bearer", "Token abc"])
