@@ -969,7 +969,8 @@ class Harness:
 
     async def gateway(self) -> None:
         """Cached revscoring scores called directly and through the front door, at each
-        concurrency one after the other: the door's added latency and its throughput."""
+        concurrency in the order direct, door, door, direct: the door's added latency and
+        its throughput."""
         python = self.python_for("revscoring")
         tools = self.python_for("gateway")
         model = self.models_dir / "revscoring" / "enwiki-damaging" / "model.bin"
@@ -1026,11 +1027,12 @@ class Harness:
                 return
             for raw in direct:  # every score computed once before the measured runs
                 await loadgen.one_request("127.0.0.1", server.port, raw)
+            plain = ("direct", server.port, direct, [server])
+            gated = ("front door, token", door.port, through, [server, door])
             for concurrency in self.concurrencies:
-                for config, port, requests, servers in (
-                    ("direct", server.port, direct, [server]),
-                    ("front door, token", door.port, through, [server, door]),
-                ):
+                # A B B A: a neighbour's load that grows or fades during the four runs
+                # weighs on both sides alike (the targets take the mean of each side)
+                for config, port, requests, servers in (plain, gated, gated, plain):
                     await self.measure(
                         "gateway",
                         config,

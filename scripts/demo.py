@@ -192,7 +192,7 @@ def gateway_examples(seed: dict) -> list[str]:
     namespace = {s["name"]: s["namespace"] for s in values["inference_services"]}
     experimental = [n for n, ns in namespace.items() if ns == gateway["experimental_namespace"]]
     good, vandalism = seed["revisions"]["good_edit"], seed["revisions"]["vandalism"]
-    item = next(iter(seed["items"].values()))["latest_rev_id"]
+    item = seed["revisions"]["item"]
     door, prefix = f"localhost:{GATEWAY_PORT}", gateway["api_prefix"]
 
     def discovery(model: str, rev_id: int) -> str:
