@@ -230,7 +230,7 @@ def haproxy_cfg(config: Gateway, out: Path) -> str:
         "    option forwardfor",
         '    log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B'
         " client=%[var(txn.client)] class=%[var(txn.class)] sub=%[var(txn.sub)]"
-        ' model=%[var(txn.model)] %{+Q}r"',
+        ' model=%[var(txn.model)] refused=%[var(txn.refused)] %{+Q}r"',
         "    http-request set-var(txn.now) date",
         "",
         "    # The front door's own health: which backends have a server up.",

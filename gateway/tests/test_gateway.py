@@ -362,13 +362,18 @@ def test_the_access_log_names_class_and_subject(
     )
     deadline = time.monotonic() + 5
     pattern = (
-        rf"client={re.escape(source)} class=authed-user sub={user} model={model.name} "
+        rf"client={re.escape(source)} class=authed-user sub={user} model={model.name} refused=- "
         rf'"POST {re.escape(PREFIX)}/v1/models/{model.name}:predict'
     )
     while not re.search(pattern, gateway.log()):
         assert time.monotonic() < deadline, gateway.log()[-2000:]
         time.sleep(0.05)
     assert re.search(rf" 200 \d+ {pattern}", gateway.log())
+    gateway.request("GET", "/", token="not-a-jwt", source=source)
+    refused = rf"client={re.escape(source)} class=authed-user sub=- model=- refused=token/alg "
+    while not re.search(rf" 401 \d+ {refused}", gateway.log()):
+        assert time.monotonic() < deadline, gateway.log()[-2000:]
+        time.sleep(0.05)
 
 
 # --- rate limits ------------------------------------------------------------------------------
