@@ -165,6 +165,7 @@ TOKEN_CHECKS = (
     ("alg", "!{{ var(txn.token),jwt_header_query('$.alg') -m str {alg} }}"),
     ("signature", "!{{ var(txn.jwt_verified) -m int eq 1 }}"),
     ("expired", "!{{ var(txn.token_ttl) -m int gt 0 }}"),
+    ("not-yet-valid", "{{ var(txn.token_early) -m int gt 0 }}"),
     ("issuer", "!{{ var(txn.token),jwt_payload_query('$.iss') -m str {issuer} }}"),
     ("class", "!{{ var(txn.class) -m str {classes} }}"),
 )
@@ -176,6 +177,7 @@ def token_messages(config: Gateway) -> dict[str, str]:
         "alg": f"the bearer token must be a JWT signed with {JWT_ALG}",
         "signature": "the signature of the bearer token does not verify",
         "expired": "the bearer token has expired (or has no exp claim)",
+        "not-yet-valid": "the bearer token is not valid yet (nbf)",
         "issuer": f"the bearer token was not issued by {config.issuer}",
         "class": f"the {config.class_claim} claim of the bearer token names no rate-limit class",
     }
@@ -264,6 +266,8 @@ def haproxy_cfg(config: Gateway, out: Path) -> str:
         f'"{config.public_key}") if has_token !token_seen',
         "    http-request set-var(txn.token_ttl)"
         " var(txn.token),jwt_payload_query('$.exp','int'),sub(txn.now) if has_token",
+        "    http-request set-var(txn.token_early)"
+        " var(txn.token),jwt_payload_query('$.nbf','int'),sub(txn.now) if has_token",
         "    http-request set-var(txn.class)"
         f" var(txn.token),jwt_payload_query('$.{config.class_claim}') if has_token",
         f"    http-request set-var(txn.class) str({config.token_class})"

@@ -242,6 +242,7 @@ def _claims(**changes: Any) -> dict[str, Any]:
 BAD_TOKENS: dict[str, Callable[[Keys], str]] = {
     "expired": lambda k: jwt.encode(_claims(exp=int(time.time()) - 5), k.private, "RS256"),
     "no-exp": lambda k: jwt.encode(_claims(exp=None), k.private, "RS256"),
+    "not-yet-valid": lambda k: jwt.encode(_claims(nbf=int(time.time()) + 60), k.private, "RS256"),
     "wrong-issuer": lambda k: jwt.encode(
         _claims(iss="https://evil.example.org"), k.private, "RS256"
     ),
@@ -300,6 +301,7 @@ def test_a_bad_token_is_a_401_never_anonymous(
     "name, words",
     [
         ("expired", "expired"),
+        ("not-yet-valid", "not valid yet"),
         ("wrong-issuer", "not issued by https://meta.wikimedia.org"),
         ("foreign-key", "signature"),
         ("alg-none", "RS256"),
@@ -337,6 +339,12 @@ def test_an_authorization_header_that_is_not_a_bearer_token_is_a_401(
 ) -> None:
     response = gateway.request("GET", "/", headers={"Authorization": value})
     assert "Bearer" in error_of(response, 401, "InvalidToken")
+
+
+def test_a_token_valid_since_now_passes(gateway: Gateway, keys: Keys, address: Any) -> None:
+    token = jwt.encode(_claims(nbf=int(time.time())), keys.private, "RS256")
+    path = f"{PREFIX}/v1/models/{API_MODELS[0].name}:predict"
+    assert gateway.request("POST", path, token=token, source=address()).status == 200
 
 
 def test_a_valid_token_passes_and_is_forwarded(
