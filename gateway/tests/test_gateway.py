@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import TEST_LIMITS, TRUSTED_PROXY, Backend, Gateway, Keys, free_port, render
+from support import TEST_LIMITS, TRUSTED_PROXY, Backend, Gateway, Keys, free_port, render
 
 CONFIG = render.load()
 PREFIX = CONFIG.api_prefix
