@@ -149,7 +149,8 @@ def backend_name(image: str) -> str:
 def _body(error: ModelServerError) -> str:
     """The JSON error body, as a single-quoted HAProxy string (no variables in it)."""
     text = json.dumps({"error": error.to_dict()}, separators=(",", ":"))
-    assert "'" not in text
+    if "'" in text:
+        raise ValueError(f"a quote in an error body: {text}")
     return f"'{text}'"
 
 

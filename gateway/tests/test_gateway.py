@@ -413,7 +413,7 @@ def test_each_class_has_its_per_second_cap(
 ) -> None:
     cap = TEST_LIMITS[rate_class].per_second
     if rate_class == "anon":
-        request: dict[str, Any] = {"source": address()}
+        request: dict[str, Any] = {"source": address(), "path": "/no-route"}
     else:
         request = {"token": token(sub(), rate_class), "source": address()}
     statuses, last = burst(gateway, cap + 3, **request)
@@ -425,6 +425,34 @@ def test_each_class_has_its_per_second_cap(
     time.sleep(1.05 - time.time() % 1)
     statuses, _ = burst(gateway, 1, **request)
     assert statuses == [200]
+
+
+@pytest.mark.parametrize("rate_class", ["anon", "authed-user"])
+def test_the_demo_renders_production_limits(
+    start_gateway: Callable[..., Gateway],
+    token: Callable[..., str],
+    rate_class: str,
+    address: Any,
+) -> None:
+    """Without overrides (as make demo renders it) the limits are values.yaml's, Lift
+    Wing's: 15 and 100 requests per second. (The requests ask for no route: answered by
+    the gateway itself, a 404 each, they are fast enough to fit in one second, and they
+    count like any other.)"""
+    production = start_gateway(rate_limits=render.load().rate_limits)
+    cap = render.load().rate_limits[rate_class].per_second
+    assert cap == {"anon": 15, "authed-user": 100}[rate_class]
+    for _ in range(3):  # a burst must fit in one second; a busy machine may need another
+        request: dict[str, Any] = {"source": address(), "path": "/no-route"}
+        if rate_class != "anon":
+            request["token"] = token(sub(), rate_class)
+        try:
+            statuses, last = burst(production, cap + 1, **request)
+        except AssertionError:
+            continue
+        assert statuses == [404] * cap + [429]
+        assert f"{cap} requests per second" in error_of(last, 429, "RateLimited")
+        return
+    pytest.fail("no burst of requests fitted in one second")
 
 
 def test_a_token_without_rlc_is_authed_user(
