@@ -99,11 +99,12 @@ clean: stop
 # Load benchmarks of every service against a MediaWiki replay server (about 20 minutes);
 # writes benchmarks/RESULTS.md. `make bench BENCH_ARGS=--quick` is a smoke run.
 .PHONY: bench
-bench: system-packages venvs
+bench: system-packages venvs $(VENV)/gateway/.installed
 	$(VENV)/revscoring/bin/python benchmarks/run.py \
 	  --python-revscoring $(VENV)/revscoring/bin/python \
 	  --python-outlink $(VENV)/outlink/bin/python \
-	  --python-revert-risk $(VENV)/revert-risk/bin/python $(BENCH_ARGS)
+	  --python-revert-risk $(VENV)/revert-risk/bin/python \
+	  --python-gateway $(VENV)/gateway/bin/python $(BENCH_ARGS)
 
 # Build every image with podman from a local debootstrap Debian base, run each with the
 # demo models mounted read-only at /mnt/models, get a real prediction from the embedded
