@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import subprocess
 import threading
 import time
 import uuid
@@ -14,7 +15,7 @@ from typing import Any
 
 import jwt
 import pytest
-from support import TEST_LIMITS, TRUSTED_PROXY, Backend, Gateway, Keys, free_port, render
+from support import HAPROXY, TEST_LIMITS, TRUSTED_PROXY, Backend, Gateway, Keys, free_port, render
 
 CONFIG = render.load()
 PREFIX = CONFIG.api_prefix
@@ -682,3 +683,43 @@ def test_concurrent_mixed_requests_do_not_cross_talk(
     if not crossed:
         greedy_statuses = [response.status for _, _, response in results[len(clients) - 1]]
         assert greedy_statuses.count(200) == TEST_LIMITS["anon"].per_second
+
+
+# --- the renderer -----------------------------------------------------------------------------
+
+
+def test_the_demo_command_line_renders_a_valid_configuration(
+    keys: Keys, tmp_path: Any, capsys: Any
+) -> None:
+    """As scripts/demo.py calls it: production limits, one backend per demo server."""
+    out = tmp_path / "demo"
+    argv = ["--out", str(out), "--public-key", str(keys.public_path)]  # -c binds nothing
+    for image, port in (
+        ("revscoring", 8080),
+        ("outlink-transformer", 8081),
+        ("outlink-predictor", 8082),
+        ("revert-risk", 8083),
+    ):
+        argv.append(f"--backend={image}=127.0.0.1:{port}")
+    assert render.main(argv) == 0
+    assert capsys.readouterr().out.strip() == str(out / "haproxy.cfg")
+    check = subprocess.run([HAPROXY, "-c", "-f", str(out / "haproxy.cfg")], capture_output=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    hosts = dict(line.split() for line in (out / "hosts.map").read_text().splitlines())
+    assert hosts == {CONFIG.discovery_host(model): model.name for model in CONFIG.models}
+    api = dict(line.split() for line in (out / "api.map").read_text().splitlines())
+    assert set(api) == {model.name for model in API_MODELS}
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"trusted_proxies": ("10.0.0.300",)}, "does not appear to be"),
+        ({"rate_limits": {"authed-user": render.RateLimit(1, 1)}}, "has no rate limits"),
+        ({"rate_limits": {**TEST_LIMITS, "anon": render.RateLimit(0, 10)}}, "bad rate-limit"),
+        ({"issuer": "https://meta.wikimedia.org' evil"}, "quote"),
+    ],
+)
+def test_the_renderer_refuses_a_bad_configuration(overrides: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        render.load(**overrides)
