@@ -367,8 +367,9 @@ def haproxy_cfg(config: Gateway, out: Path) -> str:
         "field(1,:) if api_predict",
         f"    http-request set-var(txn.backend) var(txn.model),map({out / 'api.map'})"
         " if api_predict",
+        # (FALSE: HAProxy's predefined ACL; without the ORES server the route is a 404)
         f"    http-request set-var(txn.backend) str({backend_name(config.ores_image)})"
-        + (" if api_ores" if config.ores_image in config.backends else " if always_false"),
+        + (" if api_ores" if config.ores_image in config.backends else " if FALSE"),
         f"    http-request set-var(txn.host_model) req.hdr(host),field(1,:),lower,"
         f"map({out / 'hosts.map'}) unless api_form",
         "    http-request set-var(txn.model) path,field(4,/),field(1,:) if discovery_predict"

@@ -711,6 +711,25 @@ def test_the_demo_command_line_renders_a_valid_configuration(
     assert set(api) == {model.name for model in API_MODELS}
 
 
+def test_a_door_in_front_of_some_servers_only(
+    start_gateway: Callable[..., Gateway], backends: dict[str, Backend], address: Any
+) -> None:
+    """Without the ORES server (here: only revert-risk's), the rest is served and the ORES
+    route and the other models are JSON 404s."""
+    model = next(m for m in OTHERS if m.image == "revert-risk")
+    gateway = start_gateway(backends={model.image: backends[model.image].address})
+    served = gateway.request(
+        "POST", f"{PREFIX}/v1/models/{model.name}:predict", body=b"{}", source=address()
+    )
+    assert served.status == 200 and served.json()["server"] == model.image
+    ores = gateway.request("GET", f"{PREFIX}/v3/scores/enwiki/?revids=1", source=address())
+    error_of(ores, 404, "NotFound")
+    unrouted = gateway.request(
+        "POST", f"{PREFIX}/v1/models/{REVSCORING[0].name}:predict", source=address()
+    )
+    error_of(unrouted, 404, "ModelNotFound")
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [
