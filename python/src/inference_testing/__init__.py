@@ -5,4 +5,6 @@
 - :mod:`.embedded_wiki`  a real MediaWiki on loopback for the tests and the demo, with its
                          CLI (``python -m inference_testing.embedded_wiki``) and its pytest
                          plugin (``pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]``)
+- :mod:`.gateway`        the front door (``gateway/``: keys, rendered configuration, a real
+                         ``haproxy``) in front of servers a test started, and its tokens
 """
