@@ -13,11 +13,12 @@ import hashlib
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import revscoring.errors as rs_errors
+from revscoring.scoring import ModelInfo as RevscoringModelInfo
 
 from inference_common.errors import (
     ModelLoadError,
@@ -48,9 +49,18 @@ class ModelInfo:
     revscoring_version: str | None
     dictionaries: Mapping[str, str]  # spell-check tag -> what it opened (for the log)
     load_seconds: float = 0.0
+    trained: float | None = None  # the model's ``trained`` (seconds since the epoch)
+    # revscoring's own ModelInfo of the file (type, version, params, environment,
+    # statistics, score_schema): what ORES' model_info formatted (see .model_info)
+    details: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, loaded: legacy_models.LoadedModel, load_seconds: float = 0.0) -> ModelInfo:
+        details = getattr(loaded.model, "info", None)
+        if details is None:  # a model from before revscoring kept a ModelInfo
+            details = RevscoringModelInfo(
+                [("type", type(loaded.model).__name__), ("version", loaded.version)]
+            )
         return cls(
             version=loaded.version,
             model_class=type(loaded.model).__name__,
@@ -59,6 +69,8 @@ class ModelInfo:
             revscoring_version=loaded.revscoring_version,
             dictionaries=dict(loaded.dictionaries),
             load_seconds=load_seconds,
+            trained=getattr(loaded.model, "trained", None),
+            details=details,
         )
 
 
