@@ -129,20 +129,34 @@ def build_router(engine: ScoringEngine) -> APIRouter:
     router = APIRouter(prefix="/v3", tags=["ORES v3"])
 
     def wiki_models(wiki: str, names: str | None) -> list[ServedModel]:
-        served = engine.wikis().get(wiki)
-        if not served:
+        served = engine.wikis().get(wiki, [])
+        failed = engine.failed_in(wiki)
+        if not served and not failed:
             raise ModelNotFound(f"no models are served for wiki {wiki[:40]!r}")
         if not names:
+            if not served:
+                raise next(iter(failed.values())).error()
             return served
         by_type = {model.model_type.name: model for model in served}
         chosen = []
         for name in dict.fromkeys(n for n in names.split("|") if n):
+            if name in failed:
+                raise failed[name].error()
             if name not in by_type:
                 raise ModelNotFound(
                     f"model {name[:40]!r} is not served for {wiki} (served: {', '.join(by_type)})"
                 )
             chosen.append(by_type[name])
         return chosen
+
+    def with_unavailable(
+        wiki: str, described: dict[str, dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """A listing of ``wiki``'s models: the loaded ones described, the ones that could
+        not be loaded with the error they answer."""
+        for type_name, failed in engine.failed_in(wiki).items():
+            described.setdefault(type_name, {"error": failed.error().to_dict()})
+        return described
 
     async def infos(
         by_wiki: dict[str, list[ServedModel]], params: dict[str, str]
@@ -172,6 +186,8 @@ def build_router(engine: ScoringEngine) -> APIRouter:
         features = _flag(params, "features")
         described = (await infos({wiki: models}, params))[wiki]
         if not rev_ids:
+            if not (names or params.get("models")):
+                described = with_unavailable(wiki, described)
             return {wiki: {"models": described}}
         results = await engine.score(wiki, models, rev_ids, features=features)
         return ores_response(wiki, models, results, infos=described)
@@ -195,7 +211,8 @@ def build_router(engine: ScoringEngine) -> APIRouter:
     @route("/scores", ["GET"], "The wikis served, with each model's info")
     async def all_wikis(request: Request) -> dict[str, Any]:
         described = await infos(engine.wikis(), await _params(request))
-        return {wiki: {"models": models} for wiki, models in described.items()}
+        wikis = sorted({*described, *(m.wiki for m in engine.failed.values() if m.type_name)})
+        return {wiki: {"models": with_unavailable(wiki, described.get(wiki, {}))} for wiki in wikis}
 
     @route("/scores/{wiki}", ["GET", "POST"], "Score revisions with models of a wiki")
     async def wiki_scores(request: Request, wiki: str) -> dict[str, Any]:
