@@ -163,9 +163,6 @@ def start_server(wiki_url: str, models_dir: Path) -> tuple[subprocess.Popen[byte
         process_pool_workers=WORKERS,
         pool_min_bytes=0,
     )
-    for key in ("NLTK_DATA", "PYTHONPATH"):
-        if key in os.environ:
-            env[key] = os.environ[key]
     log = open(STATE / "server.log", "ab")
     started = time.perf_counter()
     process = subprocess.Popen(

@@ -15,9 +15,13 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from revscoring import Model
 
-from revscoring_server import legacy_models
+from inference_common.errors import InvalidInput
+from revscoring_server import legacy_models, model_info
+from revscoring_server.model_info import parse_query
 from revscoring_tools.demo import DEMO_MODEL_NAMES
 
 from .support import DEMO_MODELS_DIR, ORES_MODELS_DIR, Server
@@ -249,3 +253,46 @@ async def test_a_query_revscoring_cannot_answer_is_a_400_naming_it(
     # and on the listing of every wiki
     response = await info_server.client.get("/v3/scores/", params={"model_info": query})
     assert response.status_code == 400
+
+
+FRAGMENTS = st.sampled_from(
+    ["statistics", "thresholds", "true", "false", '"Stub"', '"Culture.Literature"', "roc_auc",
+     "labels", "micro", "params", "environment", "version", "type", "score_schema", "trained",
+     '"maximum recall @ precision >= 0.9"', '"minimum match_rate @ recall <= 1"', "maximum",
+     "recall @ precision >= 0", "9", "", '"', "'", ".", "|", "!recall", "counts", "n", "0"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.lists(FRAGMENTS, max_size=8).map("".join),
+        st.lists(FRAGMENTS, max_size=6).map(".".join),
+        st.text(max_size=40),
+    ),
+    st.sampled_from(["enwiki-damaging", "enwiki-articlequality", "enwiki-articletopic"]),
+)
+def test_any_query_is_answered_in_strict_json_or_refused(
+    demo_models: dict[str, Path], query: str, name: str
+) -> None:
+    """Whatever the text: revscoring's answer as strict JSON, or InvalidInput, never
+    another exception (a 500)."""
+    info = _demo_infos(demo_models)[name]
+    try:
+        parsed = parse_query(query)
+        answer = model_info.answer(name, info, OWN, parsed)
+    except InvalidInput as error:
+        assert error.status == 400
+        return
+    json.dumps(answer, allow_nan=False)  # what the HTTP response writes
+
+
+OWN = {"labels": ["false", "true"], "features": [], "revscoring_version": "2.11.13", "trained": 1.0}
+_INFOS: dict[str, Any] = {}
+
+
+def _demo_infos(demo_models: dict[str, Path]) -> dict[str, Any]:
+    if not _INFOS:
+        for name in ("enwiki-damaging", "enwiki-articlequality", "enwiki-articletopic"):
+            _INFOS[name] = revscoring_info(name, demo_models[name])
+    return _INFOS
