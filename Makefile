@@ -25,6 +25,7 @@ help:
 	@echo "make bench  - the load benchmark (~25 min): benchmarks/RESULTS.md"
 	@echo "make images - build, run and query every image with podman: deploy/IMAGES.md"
 	@echo "make catalog - serve a model of each of Lift Wing's 110 revscoring names (~15 min): revscoring/CATALOG.md"
+	@echo "make catalog-server - all 110 behind ONE server on 127.0.0.1:8090, measured: revscoring/CATALOG.md"
 
 # Debian packages (MediaWiki, PHP, enchant + dictionaries, Redis), installed when missing.
 .cache/system-packages.stamp: system-packages.txt
@@ -85,6 +86,7 @@ token: $(VENV)/gateway/.installed
 	@$(VENV)/gateway/bin/python gateway/tokens.py mint --class $(CLASS) --sub $(SUB)
 
 stop:
+	@[ ! -x $(VENV)/revscoring/bin/python ] || (cd revscoring && ../$(VENV)/revscoring/bin/python -m revscoring_tools.catalog_server stop)
 	@[ ! -x $(VENV)/revscoring/bin/python ] || $(VENV)/revscoring/bin/python scripts/demo.py stop
 
 lint: $(VENV)/tools/.installed
@@ -120,3 +122,12 @@ images: system-packages venvs models
 catalog: system-packages venvs $(NLTK_DATA)
 	cd revscoring && NLTK_DATA=$(NLTK_DATA) ../$(VENV)/revscoring/bin/python -m revscoring_tools.liftwing_catalog \
 	  --out .cache/catalog-models --markdown CATALOG.md
+
+# All 110 catalogue models behind ONE revscoring server on 127.0.0.1:8090 (2 pool workers):
+# trains the missing ones, starts the embedded wiki if it is not running, waits for /ready,
+# scores every model under its Lift Wing name and writes time to ready, PSS of the process
+# tree and p50 per model type into revscoring/CATALOG.md. Runs until `make stop`.
+.PHONY: catalog-server
+catalog-server: system-packages venvs $(NLTK_DATA)
+	cd revscoring && NLTK_DATA=$(NLTK_DATA) WIKI_PORT=$(WIKI_PORT) ../$(VENV)/revscoring/bin/python \
+	  -m revscoring_tools.catalog_server start --measure --markdown CATALOG.md

@@ -12,7 +12,11 @@ Servers of an image with ``score_cache: true`` get ``REDIS_URL`` pointing at the
 ``score_cache`` (a Deployment + Service, ``{score_cache.name}.yaml``). Models of the
 ``word_vectors`` types mount a PersistentVolumeClaim of word vectors read-only, with
 ``WORD2VEC_DIR`` set to it (the claims: ``{word_vectors.claimName}.yaml``, one per
-namespace). Needs PyYAML (the tox ``deploy`` env has it).
+namespace). An entry whose env sets ``MODELS_DIR`` is the consolidated shape: one
+InferenceService serving every model of its ``storageUri`` (the whole catalogue,
+``{name}/model.bin`` each) with one revscoring server per replica, beside the per-model
+ones (deploy/README.md says when to choose which). Needs PyYAML (the tox ``deploy`` env
+has it).
 """
 
 from __future__ import annotations
@@ -40,13 +44,19 @@ def redis_url(values: dict[str, Any]) -> str:
     return f"redis://{cache['name']}.{cache['namespace']}.svc.cluster.local:{cache['port']}/0"
 
 
+def serves_catalogue(service: dict[str, Any]) -> bool:
+    """The consolidated shape: one revscoring server for every model under
+    ``/mnt/models`` (``MODELS_DIR``), instead of one ``{wiki}-{model}`` per service."""
+    return "MODELS_DIR" in service["predictor"].get("env", {})
+
+
 def uses_word_vectors(values: dict[str, Any], service: dict[str, Any]) -> bool:
-    """A revscoring ``{wiki}-{model}`` whose model type loads word vectors."""
+    """A revscoring ``{wiki}-{model}`` whose model type loads word vectors, or a
+    catalogue (it serves the topic models too)."""
+    if service["predictor"]["image"] != "revscoring":
+        return False
     model = service["name"].partition("-")[2]
-    return (
-        service["predictor"]["image"] == "revscoring"
-        and model in values["word_vectors"]["model_types"]
-    )
+    return serves_catalogue(service) or model in values["word_vectors"]["model_types"]
 
 
 def container(

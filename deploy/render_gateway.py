@@ -65,6 +65,9 @@ def models(values: dict[str, Any]) -> list[dict[str, Any]]:
             "image": service.get("transformer", service["predictor"])["image"],
         }
         for service in values["inference_services"]
+        # the consolidated catalogue server (MODELS_DIR) is the other shape of the same
+        # models (deploy/README.md, "One server or one per model"), not a model of its own
+        if "MODELS_DIR" not in service["predictor"].get("env", {})
     ]
 
 

@@ -96,6 +96,9 @@ def load(values_path: Path = VALUES, **overrides: Any) -> Gateway:
             image=service.get("transformer", service["predictor"])["image"],
         )
         for service in values["inference_services"]
+        # the consolidated catalogue server (MODELS_DIR) is the other shape of the same
+        # models (deploy/README.md, "One server or one per model"), not a model of its own
+        if "MODELS_DIR" not in service["predictor"].get("env", {})
     )
     config = Gateway(
         models=models,

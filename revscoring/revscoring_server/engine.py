@@ -25,7 +25,7 @@ from . import scoring
 from .fetch import fetch_revision_docs, union_needs
 from .revision_docs import RevisionDocs
 from .fast_features import TextReuse
-from .scoring import ServedModel
+from .scoring import FailedLoad, ServedModel
 from .settings import RevscoringSettings
 
 logger = logging.getLogger(__name__)
@@ -76,11 +76,14 @@ class ScoringEngine:
         *,
         client: MediaWikiClient,
         pool: ProcessPool | None = None,
+        failed: Mapping[str, FailedLoad] | None = None,
     ) -> None:
         """``pool``: the workers (made by :func:`worker_pool`) when the caller already
-        started them to learn about the models; else made here when configured."""
+        started them to learn about the models; else made here when configured.
+        ``failed``: the configured models that could not be loaded (they answer 503)."""
         self.settings = settings
         self.models = dict(models)
+        self.failed = dict(failed or {})
         self.client = client  # shared, closed by its owner
         self.cache = cache_from_settings(settings)
         self.flight = SingleFlight()
@@ -99,11 +102,19 @@ class ScoringEngine:
             by_wiki.setdefault(model.wiki, []).append(model)
         return by_wiki
 
+    def failed_in(self, wiki: str) -> dict[str, FailedLoad]:
+        """The models of ``wiki`` that could not be loaded, by type name."""
+        return {m.type_name: m for m in self.failed.values() if m.wiki == wiki and m.type_name}
+
     def model(self, wiki: str, model_type: str) -> ServedModel:
-        name = f"{wiki}-{model_type}"
-        if name not in self.models:
-            raise ModelNotFound(f"model {model_type!r} is not served for wiki {wiki!r}")
-        return self.models[name]
+        """The model of type ``model_type`` for ``wiki`` (its database name), whatever the
+        name it is served under (``eswikibooks-goodfaith`` or ``eswikibookswiki-goodfaith``)."""
+        for model in self.models.values():
+            if model.wiki == wiki and model.model_type.name == model_type:
+                return model
+        if model_type in self.failed_in(wiki):
+            raise self.failed_in(wiki)[model_type].error()
+        raise ModelNotFound(f"model {model_type!r} is not served for wiki {wiki!r}")
 
     async def start(self) -> None:
         """Start the pool's workers before the first request."""

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from inference_common.api_docs import PredictDoc
@@ -27,7 +28,7 @@ from inference_common.server import Service
 from . import scoring
 from .engine import ScoringEngine, worker_pool
 from .ores_format import OresResponse, ores_response
-from .scoring import ServedModel, described_model, load_served_model
+from .scoring import FailedLoad, ServedModel, described_model, load_served_model
 from .settings import RevscoringSettings
 
 DEFAULT_STREAM = "mediawiki.revision-score"
@@ -109,6 +110,32 @@ class RevscoringModel(JsonModel):
         return ores_response(self.served.wiki, [self.served], results)
 
 
+class UnavailableModel(JsonModel):
+    """A configured model that could not be loaded: every ``:predict`` is a 503
+    ModelUnavailable giving the reason (the server's other models are served)."""
+
+    def __init__(self, failed: FailedLoad) -> None:
+        super().__init__(failed.name)
+        self.failed = failed
+        self.ready = True  # KServe would answer a model not ready without the reason
+
+    def load(self) -> bool:
+        return self.ready
+
+    def predict_doc(self) -> PredictDoc:
+        return PredictDoc(
+            summary=f"{self.name}: not available ({self.failed.reason[:120]})",
+            description=f"This model could not be loaded: {self.failed.reason}",
+            request=PredictRequest,
+            error_statuses=(503,),
+        )
+
+    async def predict(  # type: ignore[override]
+        self, request: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        raise self.failed.error()
+
+
 def model_files(settings: RevscoringSettings) -> dict[str, Path]:
     """The models to serve: ``{name: path}`` from MODELS_DIR, or INFERENCE_NAME/MODEL_PATH."""
     if settings.models_dir is None:
@@ -126,27 +153,57 @@ def model_files(settings: RevscoringSettings) -> dict[str, Path]:
     return found
 
 
-def load_all(settings: RevscoringSettings) -> dict[str, ServedModel]:
+Loaded = tuple[dict[str, ServedModel], dict[str, FailedLoad]]
+
+
+def load_all(settings: RevscoringSettings) -> Loaded:
     """Load every model file, logging each one's load time and the spelling dictionaries
-    (and providers) its language modules opened."""
-    served = {}
+    (and providers) its language modules opened. With MODELS_DIR a model that cannot load
+    is set aside (it answers 503) and the others are served; a single model
+    (INFERENCE_NAME/MODEL_PATH), or MODELS_DIR where none loads, stops the start."""
+    served, failed = {}, {}
     for name, path in model_files(settings).items():
-        served[name] = load_served_model(
-            name, path, settings.word2vec_dir, fast_features=settings.fast_features
-        )
+        try:
+            served[name] = load_served_model(
+                name, path, settings.word2vec_dir, fast_features=settings.fast_features
+            )
+        except Exception as error:
+            if settings.models_dir is None:
+                raise
+            failed[name] = FailedLoad.of(name, path, error)
+            continue
         _log_loaded(served[name], "")
-    return served
+    return _some_loaded(served, failed)
 
 
-def describe_all(settings: RevscoringSettings, pool: ProcessPool) -> dict[str, ServedModel]:
+def describe_all(settings: RevscoringSettings, pool: ProcessPool) -> Loaded:
     """Every model as the main process of a pool that scores everything holds it: the
-    workers load the files; one of them says what it loaded (no estimator here)."""
+    workers load the files; one of them says what it loaded (no estimator here), or why
+    it could not load a model."""
     files = model_files(settings)
     infos = pool.call(scoring.describe_worker_models)
-    served = {name: described_model(name, path, infos[name]) for name, path in files.items()}
-    for model in served.values():
-        _log_loaded(model, " in each pool worker (the server process holds its metadata only)")
-    return served
+    served, failed = {}, {}
+    for name, path in files.items():
+        info = infos[name]
+        if isinstance(info, ModelLoadError):
+            if settings.models_dir is None:
+                raise info
+            failed[name] = FailedLoad.of(name, path, info)
+            continue
+        served[name] = described_model(name, path, info)
+        _log_loaded(
+            served[name], " in each pool worker (the server process holds its metadata only)"
+        )
+    return _some_loaded(served, failed)
+
+
+def _some_loaded(served: dict[str, ServedModel], failed: dict[str, FailedLoad]) -> Loaded:
+    for model in failed.values():
+        logger.error("could not load %s (it answers 503): %s", model.name, model.reason)
+    if not served:
+        raise ModelLoadError(next(iter(failed.values())).reason)
+    logger.info("loaded %d of %d models", len(served), len(served) + len(failed))
+    return served, failed
 
 
 def _log_loaded(model: ServedModel, where: str) -> None:
@@ -168,17 +225,18 @@ def build_engine(settings: RevscoringSettings, client: MediaWikiClient) -> Scori
     """The engine and its models: loaded here when this process scores (no pool, or
     POOL_MIN_BYTES > 0), else loaded by the pool's workers only (POOL_MIN_BYTES=0)."""
     if settings.main_process_scores:
-        return ScoringEngine(settings, load_all(settings), client=client)
+        models, failed = load_all(settings)
+        return ScoringEngine(settings, models, client=client, failed=failed)
     pool = worker_pool(settings, model_files(settings))
     try:
         # every worker first (the executor starts another worker only while none is idle),
         # then one of them describes the models
         pool.warm_up()
-        models = describe_all(settings, pool)
+        models, failed = describe_all(settings, pool)
     except BaseException:
         pool.shutdown()
         raise
-    return ScoringEngine(settings, models, client=client, pool=pool)
+    return ScoringEngine(settings, models, client=client, pool=pool, failed=failed)
 
 
 def build_service(settings: RevscoringSettings, resources: SharedResources) -> Service:
@@ -189,12 +247,30 @@ def build_service(settings: RevscoringSettings, resources: SharedResources) -> S
 
     engine = resources.own(build_engine(settings, resources.wiki))
     stream = settings.eventgate_stream or DEFAULT_STREAM
-    models = [
+    models: list[JsonModel] = [
         RevscoringModel(model, engine, resources.events, stream) for model in engine.models.values()
     ]
-    return Service(models, [build_router(engine)])
+    models += [UnavailableModel(failed) for failed in engine.failed.values()]
+    return Service(models, [build_router(engine), readiness_router(engine)])
 
 
-def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
+def readiness_router(engine: ScoringEngine) -> APIRouter:
+    """``GET /ready``: how many of the configured models loaded, and why the others did
+    not (the server answers for those with 503 ModelUnavailable)."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/ready", summary="How many models loaded, and why the others did not")
+    async def ready() -> dict[str, Any]:
+        loaded, failed = len(engine.models), len(engine.failed)
+        return {
+            "ready": loaded > 0,
+            "models": {"loaded": loaded, "failed": failed, "total": loaded + failed},
+            "failed": {name: model.reason for name, model in engine.failed.items()},
+        }
+
+    return router
+
+
+def build_models(settings: RevscoringSettings) -> list[JsonModel]:
     """The models alone (on resources of their own that nothing starts: tests)."""
     return list(build_service(settings, SharedResources(settings)).models)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ An error on one revision is reported in place of that score only:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, RootModel
@@ -18,9 +18,11 @@ from pydantic import BaseModel, RootModel
 from inference_common.api_docs import ErrorBody
 from inference_common.errors import ModelServerError
 
+from .model_info import InfoQuery, parse_query
+from .model_info import answer as info_answer
 from .scoring import ServedModel
 
-MODEL_INFO_FIELDS = ("version", "type", "labels", "features", "revscoring_version")
+VERSION_ONLY = parse_query(None)
 
 
 class Score(BaseModel):
@@ -79,17 +81,16 @@ def _label_key(label: Any) -> str:
     return str(label)
 
 
-def model_info(model: ServedModel, fields: Iterable[str] = ("version",)) -> dict[str, Any]:
-    """What ORES' ``model_info`` said about a model, for the requested fields."""
-    available = {
-        "version": model.version,
-        "type": model.info.model_class,
+def model_info(model: ServedModel, query: InfoQuery = VERSION_ONLY) -> dict[str, Any]:
+    """What ORES' ``model_info`` said about a model for ``query`` (see :mod:`.model_info`)."""
+    own = {
         # written as in the scores' probability keys ("true"/"false" for boolean models)
         "labels": [_label_key(label) for label in model.labels],
         "features": list(model.info.features),
         "revscoring_version": model.info.revscoring_version,
+        "trained": model.info.trained,
     }
-    return {field: available[field] for field in fields if field in available}
+    return info_answer(model.name, model.info.details, own, query)
 
 
 def ores_response(
@@ -97,12 +98,14 @@ def ores_response(
     models: Sequence[ServedModel],
     results: Mapping[int, Mapping[str, Any]],
     *,
-    info_fields: Iterable[str] = ("version",),
+    infos: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    fields = list(info_fields)
+    """``infos``: what to say about each model (by type name; default: its version)."""
+    if infos is None:
+        infos = {model.model_type.name: model_info(model) for model in models}
     return {
         wiki: {
-            "models": {model.model_type.name: model_info(model, fields) for model in models},
+            "models": dict(infos),
             "scores": {
                 str(rev_id): {
                     type_name: (

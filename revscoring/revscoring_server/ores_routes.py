@@ -7,8 +7,8 @@
 - every path is answered directly with or without its trailing slash (ORES' canonical
   form has it; a redirect would name the server's own host, not the gateway's);
 - ``features`` (ORES: present, with no value) or ``features=true`` adds feature values
-  (and bypasses the score cache), ``model_info=version|type|labels|...`` chooses what is
-  said about each model (on ``/v3/scores/`` too);
+  (and bypasses the score cache), ``model_info=version|statistics.roc_auc|...`` chooses
+  what is said about each model (on ``/v3/scores/`` too; :mod:`.model_info`);
 - ``POST /v3/precache`` with a revision-create event scores it for every model of its
   wiki, so that the first client call is a cache hit.
 
@@ -17,6 +17,7 @@ Parameters come from the query string, or from a POST body (form or JSON).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs
 
@@ -28,7 +29,9 @@ from inference_common.events import parse_event
 from inference_common.inputs import MAX_REV_ID, decode_body
 
 from .engine import ScoringEngine
-from .ores_format import MODEL_INFO_FIELDS, OresResponse, model_info, ores_response
+from .model_info import FIELDS as MODEL_INFO_FIELDS
+from .model_info import parse_query
+from .ores_format import VERSION_ONLY, OresResponse, model_info, ores_response
 from .scoring import ServedModel
 
 MAX_REVIDS = 50
@@ -58,10 +61,14 @@ QUERY_PARAMETERS = [
     {
         "name": "model_info",
         "in": "query",
-        "description": "What to say about each model, separated by '|': "
+        "description": "What to say about each model, paths separated by '|', as ORES "
+        "answered them (revscoring's ModelInfo.format): "
         + ", ".join(MODEL_INFO_FIELDS)
-        + " (default: version)",
+        + ", or a path below one, e.g. statistics.roc_auc or "
+        'statistics.thresholds.true."maximum recall @ precision >= 0.9" '
+        "(default: version; given without a value: everything)",
         "schema": {"type": "string"},
+        "example": "version|statistics.roc_auc",
     },
 ]
 
@@ -122,14 +129,19 @@ def build_router(engine: ScoringEngine) -> APIRouter:
     router = APIRouter(prefix="/v3", tags=["ORES v3"])
 
     def wiki_models(wiki: str, names: str | None) -> list[ServedModel]:
-        served = engine.wikis().get(wiki)
-        if not served:
+        served = engine.wikis().get(wiki, [])
+        failed = engine.failed_in(wiki)
+        if not served and not failed:
             raise ModelNotFound(f"no models are served for wiki {wiki[:40]!r}")
         if not names:
+            if not served:
+                raise next(iter(failed.values())).error()
             return served
         by_type = {model.model_type.name: model for model in served}
         chosen = []
         for name in dict.fromkeys(n for n in names.split("|") if n):
+            if name in failed:
+                raise failed[name].error()
             if name not in by_type:
                 raise ModelNotFound(
                     f"model {name[:40]!r} is not served for {wiki} (served: {', '.join(by_type)})"
@@ -137,27 +149,48 @@ def build_router(engine: ScoringEngine) -> APIRouter:
             chosen.append(by_type[name])
         return chosen
 
-    def info_fields(params: dict[str, str]) -> list[str]:
-        fields = [f for f in params.get("model_info", "version").split("|") if f]
-        unknown = [f for f in fields if f not in MODEL_INFO_FIELDS]
-        if unknown:
-            raise InvalidInput(
-                f"unknown model_info {unknown[0][:40]!r}; known: {MODEL_INFO_FIELDS}"
-            )
-        return fields
+    def with_unavailable(
+        wiki: str, described: dict[str, dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """A listing of ``wiki``'s models: the loaded ones described, the ones that could
+        not be loaded with the error they answer."""
+        for type_name, failed in engine.failed_in(wiki).items():
+            described.setdefault(type_name, {"error": failed.error().to_dict()})
+        return described
+
+    async def infos(
+        by_wiki: dict[str, list[ServedModel]], params: dict[str, str]
+    ) -> dict[str, dict[str, Any]]:
+        """``{wiki: {model type: model_info}}`` for the ``model_info`` parameter, formatted
+        off the event loop (statistics can be large); a path revscoring cannot answer is
+        InvalidInput."""
+        query = parse_query(params.get("model_info"))
+
+        def describe() -> dict[str, dict[str, Any]]:
+            return {
+                wiki: {model.model_type.name: model_info(model, query) for model in models}
+                for wiki, models in by_wiki.items()
+            }
+
+        if query == VERSION_ONLY:
+            return describe()
+        return await asyncio.to_thread(describe)
 
     async def score(
         request: Request, wiki: str, rev_ids: list[int] | None, names: str | None
     ) -> dict[str, Any]:
         params = await _params(request)
         models = wiki_models(wiki, names or params.get("models"))
-        fields = info_fields(params)
         if rev_ids is None and "revids" in params:
             rev_ids = _rev_ids(params["revids"])
+        features = _flag(params, "features")
+        described = (await infos({wiki: models}, params))[wiki]
         if not rev_ids:
-            return {wiki: {"models": {m.model_type.name: model_info(m, fields) for m in models}}}
-        results = await engine.score(wiki, models, rev_ids, features=_flag(params, "features"))
-        return ores_response(wiki, models, results, info_fields=fields)
+            if not (names or params.get("models")):
+                described = with_unavailable(wiki, described)
+            return {wiki: {"models": described}}
+        results = await engine.score(wiki, models, rev_ids, features=features)
+        return ores_response(wiki, models, results, infos=described)
 
     def route(path: str, methods: list[str], summary: str) -> Callable[[Handler], Handler]:
         """``path`` with and without its trailing slash, both answered directly: a redirect
@@ -177,11 +210,9 @@ def build_router(engine: ScoringEngine) -> APIRouter:
 
     @route("/scores", ["GET"], "The wikis served, with each model's info")
     async def all_wikis(request: Request) -> dict[str, Any]:
-        fields = info_fields(await _params(request))
-        return {
-            wiki: {"models": {m.model_type.name: model_info(m, fields) for m in models}}
-            for wiki, models in engine.wikis().items()
-        }
+        described = await infos(engine.wikis(), await _params(request))
+        wikis = sorted({*described, *(m.wiki for m in engine.failed.values() if m.type_name)})
+        return {wiki: {"models": with_unavailable(wiki, described.get(wiki, {}))} for wiki in wikis}
 
     @route("/scores/{wiki}", ["GET", "POST"], "Score revisions with models of a wiki")
     async def wiki_scores(request: Request, wiki: str) -> dict[str, Any]:

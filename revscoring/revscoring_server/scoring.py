@@ -13,15 +13,17 @@ import hashlib
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import revscoring.errors as rs_errors
+from revscoring.scoring import ModelInfo as RevscoringModelInfo
 
 from inference_common.errors import (
     ModelLoadError,
     ModelServerError,
+    ModelUnavailable,
     RevisionNotFound,
     TextDeleted,
     UnsupportedContent,
@@ -48,9 +50,18 @@ class ModelInfo:
     revscoring_version: str | None
     dictionaries: Mapping[str, str]  # spell-check tag -> what it opened (for the log)
     load_seconds: float = 0.0
+    trained: float | None = None  # the model's ``trained`` (seconds since the epoch)
+    # revscoring's own ModelInfo of the file (type, version, params, environment,
+    # statistics, score_schema): what ORES' model_info formatted (see .model_info)
+    details: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, loaded: legacy_models.LoadedModel, load_seconds: float = 0.0) -> ModelInfo:
+        details = getattr(loaded.model, "info", None)
+        if details is None:  # a model from before revscoring kept a ModelInfo
+            details = RevscoringModelInfo(
+                [("type", type(loaded.model).__name__), ("version", loaded.version)]
+            )
         return cls(
             version=loaded.version,
             model_class=type(loaded.model).__name__,
@@ -59,6 +70,8 @@ class ModelInfo:
             revscoring_version=loaded.revscoring_version,
             dictionaries=dict(loaded.dictionaries),
             load_seconds=load_seconds,
+            trained=getattr(loaded.model, "trained", None),
+            details=details,
         )
 
 
@@ -83,6 +96,32 @@ class ServedModel:
     @property
     def labels(self) -> tuple[Any, ...]:
         return self.info.labels
+
+
+@dataclass(frozen=True)
+class FailedLoad:
+    """A model this server was told to serve that could not be loaded: its name answers
+    503 ModelUnavailable with ``reason`` while the other models are served."""
+
+    name: str
+    path: Path
+    reason: str  # one line
+    wiki: str | None = None  # None: the name itself is not {wiki}-{model}
+    type_name: str | None = None
+
+    @classmethod
+    def of(cls, name: str, path: Path, error: BaseException) -> FailedLoad:
+        reason = str(error) if isinstance(error, ModelLoadError) else one_line(error)
+        try:
+            wiki, model_type = parse_inference_name(name)
+        except UnknownModelType:
+            return cls(name, path, reason)
+        return cls(name, path, reason, wiki, model_type.name)
+
+    def error(self) -> ModelUnavailable:
+        return ModelUnavailable(
+            f"{self.name} is not available: it could not be loaded: {self.reason}"
+        )
 
 
 def file_digest(path: Path) -> str:
@@ -233,7 +272,7 @@ def _json_value(value: Any) -> Any:
 
 _WORKER_MODELS: dict[str, ServedModel] = {}
 _WORKER_REUSE: list[TextReuse] = []  # this worker's store of text-derived values, if any
-_WORKER_LOAD_ERROR: list[ModelLoadError] = []  # why this worker could not load, if it failed
+_WORKER_LOAD_ERRORS: dict[str, ModelLoadError] = {}  # the models this worker could not load
 
 
 def init_worker(
@@ -245,30 +284,38 @@ def init_worker(
     """Load every served model once in this worker process (word vectors from
     ``word2vec_dir``; with the fast features, and a store of ``reuse_bytes`` for
     text-derived values, unless turned off). A model that cannot load is reported by
-    :func:`describe_worker_models` (an initializer that raises only breaks the pool)."""
+    :func:`describe_worker_models` (an initializer that raises only breaks the pool); the
+    others are loaded all the same."""
     vectors = Path(word2vec_dir) if word2vec_dir else None
-    try:
-        for name, path in paths.items():
+    for name, path in paths.items():
+        try:
             _WORKER_MODELS[name] = load_served_model(
                 name, Path(path), vectors, fast_features=fast_features
             )
-    except ModelLoadError as error:
-        _WORKER_LOAD_ERROR[:] = [error]
+        except ModelLoadError as error:
+            _WORKER_LOAD_ERRORS[name] = error
+        except Exception as error:  # noqa: BLE001 - reported for this model only
+            _WORKER_LOAD_ERRORS[name] = ModelLoadError(f"{path}: {one_line(error)}")
     _WORKER_REUSE[:] = [TextReuse(reuse_bytes)] if fast_features and reuse_bytes > 0 else []
 
 
-def describe_worker_models() -> dict[str, ModelInfo]:
-    """What this worker loaded, for a main process that loads no estimator; raises the
-    worker's ModelLoadError if a model did not load."""
-    if _WORKER_LOAD_ERROR:
-        raise _WORKER_LOAD_ERROR[0]
-    return {name: model.info for name, model in _WORKER_MODELS.items()}
+def describe_worker_models() -> dict[str, ModelInfo | ModelLoadError]:
+    """What this worker loaded (or why it could not load a model), for a main process
+    that loads no estimator."""
+    return {**_WORKER_LOAD_ERRORS, **{name: m.info for name, m in _WORKER_MODELS.items()}}
 
 
 def score_in_worker(
     names: Sequence[str], docs: RevisionDocs, features: bool
 ) -> dict[str, dict[str, Any] | ModelServerError]:
-    if _WORKER_LOAD_ERROR:
-        raise _WORKER_LOAD_ERROR[0]
+    missing = [name for name in names if name not in _WORKER_MODELS]
+    if missing:
+        raise _WORKER_LOAD_ERRORS.get(missing[0]) or ModelLoadError(f"{missing[0]} not loaded")
     reuse = _WORKER_REUSE[0] if _WORKER_REUSE else None
     return score_revision([_WORKER_MODELS[name] for name in names], docs, features, reuse)
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one short line: its type and first line of message."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]

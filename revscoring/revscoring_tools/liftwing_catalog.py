@@ -355,7 +355,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = _since(start)
     if args.markdown:
         command = "make catalog" if not args.only else "python -m revscoring_tools.liftwing_catalog"
-        args.markdown.write_text(markdown(results, seconds, command, args.jobs))
+        # keep the sections other tools add after the table (`make catalog-server`'s)
+        current = args.markdown.read_text() if args.markdown.exists() else ""
+        kept = current[current.find("\n## ") :] if "\n## " in current else ""
+        args.markdown.write_text(markdown(results, seconds, command, args.jobs) + kept)
     print(f"{sum(r.ok for r in results)}/{len(results)} served and scored in {seconds:.0f}s")
     return 0 if all(r.ok for r in results) else 1
 

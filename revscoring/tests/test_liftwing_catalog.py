@@ -6,12 +6,17 @@ Wing name and scores a revision of the embedded MediaWiki (``make catalog`` runs
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from revscoring import Model
 
-from revscoring_server.model_types import model_type_named
+from inference_testing.harness import serving
+
+from revscoring_server.model_types import check_output, model_type_named
 from revscoring_server.scoring import accepts
 from revscoring_tools import liftwing_catalog as lw
 from revscoring_tools.liftwing_models import LIFT_WING_MODELS, LiftWingModel
@@ -131,3 +136,99 @@ def test_a_lift_wing_model_is_served_under_its_name_and_scores(
     assert result.rss_mib is not None and result.rss_mib > 50
     for dictionary in EXPECTED_DICTIONARIES.get(name, ()):
         assert dictionary in result.dictionaries, result.dictionaries
+
+
+# -- the catalogue behind one server ---------------------------------------------------------
+
+# one model of each type (and of each kind of wiki name), behind ONE server process
+CONSOLIDATED = [
+    "enwiki-damaging",
+    "dewiki-goodfaith",
+    "translatewiki-reverted",
+    "eswikibookswiki-goodfaith",
+    "frwiki-articlequality",
+    "ptwiki-draftquality",
+    "arwiki-articletopic",
+    "kowiki-drafttopic",
+    "wikidatawiki-itemquality",
+    "wikidatawiki-itemtopic",
+]
+BROKEN = "enwiki-goodfaith"  # a file that is not a model, beside them
+
+
+def test_one_server_serves_a_subset_of_the_catalogue_and_a_broken_model_answers_503(
+    trained: dict[str, lw.Trained],
+    embedded_wiki: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As ``make catalog-server`` serves all 110: one ``python -m revscoring_server`` with
+    MODELS_DIR holding the models under their Lift Wing names, 2 pool workers that load
+    them (the server process holds their info only). Each answers ``:predict`` under its
+    name, ``/v3/scores/`` lists every wiki and model, model_info is revscoring's own, and
+    a model that cannot load answers 503 with the reason while the others are served."""
+    models_dir = tmp_path / "models"
+    for name in CONSOLIDATED:
+        (models_dir / name).mkdir(parents=True)
+        (models_dir / name / "model.bin").symlink_to(trained[name].path)
+    (models_dir / BROKEN).mkdir()
+    (models_dir / BROKEN / "model.bin").write_bytes(b"not a pickle")
+    with serving(
+        "revscoring_server",
+        SERVICE_DIR,
+        ready_path="/ready",
+        timeout=300,
+        models_dir=models_dir,
+        word2vec_dir=CATALOG_MODELS_DIR / "word2vec",
+        wiki_url=embedded_wiki.base_url,
+        process_pool_workers=2,
+        pool_min_bytes=0,
+        nltk_data=str(NLTK_DATA),
+    ) as server:
+        client = httpx.Client(base_url=server.url, timeout=120)
+        ready = client.get("/ready").json()
+        assert ready["models"] == {"loaded": 10, "failed": 1, "total": 11}
+        assert list(ready["failed"]) == [BROKEN] and "pickle" in ready["failed"][BROKEN]
+        seed = embedded_wiki.seed
+        for name in CONSOLIDATED:
+            (entry,) = lw.select([name])
+            rev_id = int(seed["revisions"][lw.revision_role(entry)])
+            response = client.post(f"/v1/models/{name}:predict", json={"rev_id": rev_id})
+            assert response.status_code == 200, (name, response.text)
+            ((wiki, answer),) = response.json().items()
+            check_output(model_type_named(entry.model_type), answer["scores"][str(rev_id)][
+                entry.model_type]["score"])  # fmt: skip
+            # model_info from the pool workers is revscoring's own, for catalogue models too
+            # (revscoring's own load; the topic lists find word2vec/ in the working directory)
+            monkeypatch.chdir(CATALOG_MODELS_DIR)
+            with trained[name].path.open("rb") as stream:
+                info = Model.load(stream).info
+            label = info["statistics"].labels[0]
+            label = str(label).lower() if isinstance(label, bool) else f'"{label}"'
+            query = (
+                f'statistics.roc_auc|params|version|statistics.thresholds.{label}."'
+                'maximum recall @ precision >= 0.5"'
+            )
+            got = client.get(
+                f"/v3/scores/{wiki}/",
+                params={"models": entry.model_type, "model_info": query},
+            ).json()[wiki]["models"][entry.model_type]
+            expected = info.format(query.split("|"), formatting="json")
+            assert got == json.loads(json.dumps(expected, default=lambda o: o.item())), name
+        listing = client.get("/v3/scores/").json()
+        assert sorted(listing) == sorted(
+            {"enwiki", "dewiki", "translatewiki", "eswikibooks", "frwiki", "ptwiki", "arwiki",
+             "kowiki", "wikidatawiki"}
+        )  # fmt: skip
+        assert sorted(listing["wikidatawiki"]["models"]) == ["itemquality", "itemtopic"]
+        unavailable = listing["enwiki"]["models"]["goodfaith"]["error"]
+        assert unavailable["type"] == "ModelUnavailable" and "pickle" in unavailable["message"]
+        assert "version" in listing["enwiki"]["models"]["damaging"]
+        response = client.post(f"/v1/models/{BROKEN}:predict", json={"rev_id": 1})
+        assert response.status_code == 503
+        error = response.json()["error"]
+        assert error["type"] == "ModelUnavailable" and BROKEN in error["message"]
+        assert "pickle" in error["message"]
+        response = client.get("/v3/scores/enwiki/", params={"models": "goodfaith", "revids": "1"})
+        assert response.status_code == 503 and response.json()["error"] == error
+        client.close()

@@ -18,7 +18,7 @@ from inference_common.http import HttpClient
 from inference_common.mediawiki import MediaWikiClient
 from revscoring_server.engine import cache_key
 from revscoring_server.model import build_engine
-from revscoring_server.ores_format import MODEL_INFO_FIELDS
+from revscoring_server.model_info import FIELDS as MODEL_INFO_FIELDS
 from revscoring_server.scoring import load_served_model
 from revscoring_server.settings import RevscoringSettings
 
@@ -45,9 +45,11 @@ async def test_the_main_process_holds_no_estimator_yet_describes_models_alike(
     pooled: Server, demo_server: Server
 ) -> None:
     """POOL_MIN_BYTES=0: only the workers load the models; the server process holds what a
-    worker said about them, and answers model_info and cache keys as a loading one does."""
+    worker said about them, and answers model_info (statistics and threshold queries
+    included) and cache keys as a loading one does."""
     assert not pooled.settings.main_process_scores and demo_server.settings.main_process_scores
     fields = "|".join(MODEL_INFO_FIELDS)
+    thresholds = 'statistics.thresholds.{}."maximum recall @ precision >= 0.5"'
     for name in MODELS:
         pooled_model = pooled.engine.models[name]
         loaded_model = demo_server.engine.models[name]
@@ -66,6 +68,14 @@ async def test_the_main_process_holds_no_estimator_yet_describes_models_alike(
         ]
         assert answers[0] == answers[1]
         assert set(answers[0]["enwiki"]["models"][type_name]) == set(MODEL_INFO_FIELDS)
+        label = "true" if type_name == "damaging" else '"Stub"'
+        params = {"models": type_name, "model_info": thresholds.format(label)}
+        answers = [
+            (await server.client.get("/v3/scores/enwiki/", params=params)).json()
+            for server in (pooled, demo_server)
+        ]
+        assert answers[0] == answers[1]
+        assert answers[0]["enwiki"]["models"][type_name]["statistics"]["thresholds"]
 
 
 def test_a_model_a_worker_cannot_load_fails_the_start_with_its_reason(tmp_path: Path) -> None:

@@ -46,13 +46,19 @@ def one(kind: str, name: str) -> dict[str, Any]:
 
 
 def inference_services() -> dict[tuple[str, str], dict[str, Any]]:
-    """(name, namespace) -> the InferenceService manifest."""
+    """(name, namespace) -> the InferenceService manifest of each model (not the
+    consolidated catalogue server, the other shape of the same models)."""
     found = {}
     for path in (DEPLOY / "manifests").glob("*.yaml"):
         for obj in kubeschema.load_all(path.read_text()):
-            if obj["kind"] == "InferenceService":
+            if obj["kind"] == "InferenceService" and not serves_catalogue(obj):
                 found[(obj["metadata"]["name"], obj["metadata"]["namespace"])] = obj
     return found
+
+
+def serves_catalogue(isvc: dict[str, Any]) -> bool:
+    env = isvc["spec"]["predictor"]["containers"][0].get("env", [])
+    return any(var["name"] == "MODELS_DIR" for var in env)
 
 
 def test_manifests_are_rendered_from_values() -> None:

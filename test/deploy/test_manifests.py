@@ -143,7 +143,9 @@ def test_every_manifest_file_is_an_inference_service_or_a_known_object() -> None
     topic_namespaces = {
         service["namespace"]
         for service in values()["inference_services"]
+        # the topic models, and a consolidated server (MODELS_DIR), which serves them too
         if service["name"].partition("-")[2] in vectors
+        or "MODELS_DIR" in service["predictor"].get("env", {})
     }
     assert others == {
         "revscoring-score-cache.yaml": ["Deployment", "Service"],
@@ -290,11 +292,17 @@ def test_env_is_exactly_what_the_server_reads(path: Path) -> None:
             assert "MODEL_PATH" not in env or env["MODEL_PATH"].startswith("/mnt/models/")
 
 
+def serves_catalogue(manifest: dict[str, Any]) -> bool:
+    """The consolidated shape: one revscoring server for every model under MODELS_DIR."""
+    (container,) = manifest["spec"]["predictor"]["containers"]
+    return image_of(container) == "revscoring" and "MODELS_DIR" in env_of(container)
+
+
 def test_revscoring_models_are_named_and_served_as_wiki_model() -> None:
     types = revscoring_model_types()
     for manifest in manifests():
         for _, container in containers(manifest):
-            if image_of(container) != "revscoring":
+            if image_of(container) != "revscoring" or serves_catalogue(manifest):
                 continue
             env = env_of(container)
             name = manifest["metadata"]["name"]
@@ -432,7 +440,7 @@ def test_topic_models_mount_the_word_vectors_read_only() -> None:
             continue
         model = manifest["metadata"]["name"].partition("-")[2]
         env = env_of(container)
-        if model not in drafttopic_model_types():
+        if model not in drafttopic_model_types() and not serves_catalogue(manifest):
             assert "WORD2VEC_DIR" not in env and "volumeMounts" not in container, model
             assert "volumes" not in predictor
             continue
@@ -449,3 +457,56 @@ def test_topic_models_mount_the_word_vectors_read_only() -> None:
         used.add(key)
     assert topic_models >= 1
     assert used == set(claims), "a claim no InferenceService mounts"
+
+
+# --- the consolidated shape: the catalogue behind one InferenceService (issue #19) ------------
+
+CATALOG_MD = REPO / "revscoring" / "CATALOG.md"
+
+
+def measured_catalogue_mib() -> float:
+    """The PSS of the whole catalogue server's process tree after scoring every model, as
+    ``make catalog-server`` wrote it in revscoring/CATALOG.md."""
+    text = CATALOG_MD.read_text()
+    match = re.search(r"\| PSS of the tree, after scoring every model \| (\d+) MiB \|", text)
+    assert match, "revscoring/CATALOG.md has no catalogue server measurement: make catalog-server"
+    return float(match.group(1))
+
+
+def test_the_catalogue_is_served_by_one_inference_service_beside_the_per_model_ones() -> None:
+    catalogue = [manifest for manifest in manifests() if serves_catalogue(manifest)]
+    per_model = [
+        manifest
+        for manifest in manifests()
+        if not serves_catalogue(manifest)
+        and image_of(manifest["spec"]["predictor"]["containers"][0]) == "revscoring"
+    ]
+    assert len(catalogue) == 1 and per_model
+    (manifest,) = catalogue
+    (container,) = manifest["spec"]["predictor"]["containers"]
+    env = env_of(container)
+    # every model under KServe's model directory, no single-model settings
+    assert env["MODELS_DIR"] == "/mnt/models"
+    assert "INFERENCE_NAME" not in env and "MODEL_PATH" not in env
+    assert env["STORAGE_URI"].startswith(("s3://", "gs://", "https://", "pvc://"))
+    # as measured: 2 workers load the models, the server process holds their info only
+    assert env["PROCESS_POOL_WORKERS"] == "2" and env["POOL_MIN_BYTES"] == "0"
+    assert "REDIS_URL" in env  # replicas share the score cache, as the per-model ones do
+    # it serves the topic models: word vectors mounted read-only
+    (mount,) = container["volumeMounts"]
+    assert mount["readOnly"] is True and env["WORD2VEC_DIR"] == mount["mountPath"]
+
+
+def test_the_catalogue_replica_is_sized_from_the_measurement() -> None:
+    """Memory request >= the measured PSS of the whole process tree (the pages a replica
+    really needs) with 10% headroom; the limit above the request; CPU for 2 workers;
+    more than one replica (one pod serves every wiki: losing it loses them all)."""
+    (manifest,) = [manifest for manifest in manifests() if serves_catalogue(manifest)]
+    predictor = manifest["spec"]["predictor"]
+    (container,) = predictor["containers"]
+    measured = measured_catalogue_mib() * 2**20
+    requests, limits = container["resources"]["requests"], container["resources"]["limits"]
+    assert quantity(requests["memory"]) >= 1.1 * measured
+    assert quantity(limits["memory"]) >= 1.25 * quantity(requests["memory"])
+    assert quantity(requests["cpu"]) >= 2
+    assert 2 <= predictor["minReplicas"] < predictor["maxReplicas"]

@@ -144,6 +144,13 @@ class WorkerCrashed(ModelServerError):
     status = 503
 
 
+class ModelUnavailable(ModelServerError):
+    """A model this server was configured to serve could not be loaded (the message says
+    why); the server's other models are served."""
+
+    status = 503
+
+
 class HTTPError(ModelServerError):
     """A plain HTTP error (unknown route, wrong method, model not ready), typed by its
     status phrase, e.g. ``NotFound`` or ``MethodNotAllowed``."""
