@@ -5,4 +5,5 @@
 - :mod:`.embedded_wiki`  a real MediaWiki on loopback for the tests and the demo, with its
                          CLI (``python -m inference_testing.embedded_wiki``) and its pytest
                          plugin (``pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]``)
+- :mod:`.hypothesis_profiles` a pytest plugin: more Hypothesis examples when ``CI`` is set
 """
