@@ -28,7 +28,10 @@ from inference_testing.harness import free_port
 
 from .support import NAME, SERVICE_DIR, Server, asgi_client, predictor_process
 
-pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]
+pytest_plugins = [
+    "inference_testing.embedded_wiki.fixtures",
+    "inference_testing.hypothesis_profiles",
+]
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ good request is still answered correctly."""
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -19,12 +20,18 @@ from inference_testing.harness import (
     CONTENT_TYPES,
     BadBody,
     ContentType,
+    ServerProcess,
     assert_error,
+    bad_body_failures,
+    model_post_routes,
+    serving,
+    table_answer,
+    unimplemented_answer,
 )
 from outlink_transformer.model import OutlinkTransformer
 from outlink_transformer.settings import TransformerSettings
 
-from .support import NAME, PREDICT, asgi_client
+from .support import NAME, PREDICT, SERVICE_DIR, asgi_client
 
 GOOD = {"lang": "en", "page_title": "Wings of Fire (novel series)"}
 HUGE = int("9" * 400)  # float(HUGE) raises OverflowError
@@ -120,3 +127,66 @@ async def test_bad_titles(transformer_client: httpx.AsyncClient, name: str, valu
     response = await transformer_client.post(PREDICT, json={**GOOD, "page_title": value})
     assert_error(response, 400, "InvalidInput")
     await still_answers(transformer_client)
+
+
+# -- the same tables over a real socket, to every POST route of every server ---------------
+
+
+@pytest.fixture(scope="module")
+def transformer_process(predictor_server: Any, embedded_wiki: Any) -> Iterator[ServerProcess]:
+    """``python -m outlink_transformer`` as production starts it, in front of the real
+    predictor process."""
+    with serving(
+        "outlink_transformer",
+        SERVICE_DIR / "transformer",
+        ready_path=f"/v1/models/{NAME}",
+        inference_name=NAME,
+        predictor_host=predictor_server.host,
+        wiki_url=embedded_wiki.base_url,
+        log_level="WARNING",
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def one_process(model_path: Path, embedded_wiki: Any) -> Iterator[ServerProcess]:
+    """``python -m outlink_one_process``: the transformer and the predictor in one."""
+    with serving(
+        "outlink_one_process",
+        SERVICE_DIR / "one-process",
+        ready_path=f"/v1/models/{NAME}",
+        inference_name=NAME,
+        model_path=model_path,
+        wiki_url=embedded_wiki.base_url,
+        log_level="WARNING",
+    ) as running:
+        yield running
+
+
+def route_answers(bodies: tuple[BadBody, ...]) -> list[tuple[str, Any, tuple[BadBody, ...]]]:
+    """Every POST route of a server: (path, answer, bodies)."""
+    predict, explain, infer = model_post_routes(NAME)
+    return [
+        (predict, table_answer, bodies),
+        (explain, unimplemented_answer, BAD_BODIES),  # no explainer
+        (infer, table_answer, BAD_BODIES),
+    ]
+
+
+@pytest.mark.parametrize("server", ["transformer", "one process", "predictor"])
+def test_bad_bodies_over_a_real_socket(
+    request: pytest.FixtureRequest, predictor_server: Any, server: str
+) -> None:
+    if server == "predictor":
+        url, bodies, good = predictor_server.url, PREDICTOR_BODIES, {"features_str": "Q1 Q2"}
+    else:
+        fixture = "transformer_process" if server == "transformer" else "one_process"
+        url, bodies, good = request.getfixturevalue(fixture).url, TRANSFORMER_BODIES, GOOD
+    failures = [
+        failure
+        for path, answer, table in route_answers(bodies)
+        for failure in bad_body_failures(url, path, answer, table)
+    ]
+    assert not failures, "\n".join(failures)
+    response = httpx.post(url + PREDICT, json=good, timeout=60)
+    assert response.status_code == 200, response.text

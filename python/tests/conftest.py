@@ -16,6 +16,8 @@ from inference_common.settings import ServerSettings
 
 from .support import EchoModel
 
+pytest_plugins = ["inference_testing.hypothesis_profiles"]
+
 
 @pytest.fixture
 def settings() -> ServerSettings:

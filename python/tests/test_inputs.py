@@ -145,15 +145,78 @@ def test_titles_are_normalized() -> None:
     assert validate_title("Ünïcödé ☃ 東京") == "Ünïcödé ☃ 東京"
 
 
-@given(strategies.titles())
-def test_every_valid_title_is_accepted_normalized(title: str) -> None:
+def judged_as_mediawiki_does(title: str) -> None:
+    """``validate_title`` refuses what the oracle refuses, and makes of the rest what
+    MediaWiki makes of it."""
+    expected = strategies.mediawiki_title(title)
+    if expected is None:
+        with pytest.raises(InvalidInput, match="page_title"):
+            validate_title(title)
+        return
     accepted = validate_title(title)
-    assert accepted == strategies.normalized_title(title)
-    assert accepted and accepted == accepted.strip() and "_" not in accepted
-    assert not set(accepted) & set("|#<>[]{}")
+    assert accepted == expected
     assert len(accepted.encode()) <= 255
     assert validate_title(accepted) == accepted
     assert require_title({"page_title": title}) == accepted
+
+
+@given(strategies.titles())
+def test_every_valid_title_is_accepted_normalized(title: str) -> None:
+    assert validate_title(title) == strategies.normalized_title(title)
+    judged_as_mediawiki_does(title)
+
+
+@given(strategies.any_titles())
+def test_titles_are_judged_as_mediawiki_judges_them(title: str) -> None:
+    judged_as_mediawiki_does(title)
+
+
+@given(strategies.titles_of_bytes())
+def test_titles_of_250_to_260_bytes_are_judged_by_their_bytes(title: str) -> None:
+    judged_as_mediawiki_does(title)
+
+
+def test_the_limit_is_255_bytes_not_characters() -> None:
+    assert validate_title("é" * 127 + "a") == "é" * 127 + "a"  # 255 bytes
+    assert validate_title("😀" * 63 + "東") == "😀" * 63 + "東"  # 255 bytes, 64 characters
+    for title in ("é" * 128, "😀" * 64, "東" * 85 + "a", " ".join(["ж" * 9] * 13) + "a" * 10):
+        assert len(title.encode()) == 256 and len(title) < 256
+        with pytest.raises(InvalidInput, match="longer than 255 bytes"):
+            validate_title(title)
+    # the bytes once normalized: spaces and marks MediaWiki drops do not count
+    assert validate_title(" " + "é" * 127 + "a\u200e ") == "é" * 127 + "a"
+
+
+def test_c1_control_characters_are_refused() -> None:
+    """U+0080-U+009F are bytes MediaWiki's title rules let through, but not text; U+0085
+    (NEXT LINE) is no space to MediaWiki (Python's str.split took it for one)."""
+    for character in map(chr, range(0x80, 0xA0)):
+        with pytest.raises(InvalidInput, match="control characters"):
+            validate_title(f"A{character}B")
+
+
+def test_mediawiki_normalisations_and_refusals() -> None:
+    assert validate_title("A\u200eB\u202e") == "AB"  # direction marks removed
+    assert validate_title("A\u180e\u3000_\xa0B") == "A B"  # MediaWiki's whitespace
+    assert validate_title("A\u200bB") == "A\u200bB"  # a zero-width space is no space to it
+    for title, message in [
+        ("100%25", "escape"),
+        ("Tom &amp; Jerry", "escape"),
+        ("A &eacute; B", "escape"),
+        ("..", "relative path"),
+        ("../A", "relative path"),
+        ("A/./B", "relative path"),
+        ("A/..", "relative path"),
+        ("Sig ~~~~", "~~~"),
+        ("A\ufffdB", "U\\+FFFD"),
+        ("\u200e\u200f", "empty"),
+    ]:
+        assert strategies.mediawiki_title(title) is None
+        with pytest.raises(InvalidInput, match=message):
+            validate_title(title)
+    # what is close to those but valid
+    for title in ("100%", "100% 2", "Tom & Jerry", "A;B", "...", "A.B/C", "~~", "A/.B"):
+        assert validate_title(title) == strategies.normalized_title(title) == title
 
 
 @pytest.mark.parametrize(

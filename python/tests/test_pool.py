@@ -1,5 +1,7 @@
+import asyncio
 import os
 import signal
+import time
 
 import pytest
 
@@ -48,3 +50,19 @@ def test_call_blocks_for_a_result_and_survives_a_dead_worker(pool: ProcessPool) 
     with pytest.raises(WorkerCrashed):
         pool.call(_die, 0)
     assert pool.call(_work, 2)[1] == 6
+
+
+async def test_a_worker_that_died_while_idle_costs_no_request(pool: ProcessPool) -> None:
+    """The executor breaks as soon as it notices the death, before any request reaches it:
+    the next request goes to a new pool instead of getting WorkerCrashed."""
+    await pool.run(_work, 1)
+    executor = pool._executor
+    pids = pool.worker_pids()
+    os.kill(pids[0], signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while not executor._broken:
+        assert time.monotonic() < deadline, "the executor never noticed the dead worker"
+        await asyncio.sleep(0.001)
+    pid, result = await pool.run(_work, 4)
+    assert result == 12 and pid not in pids
+    assert pool.call(_work, 5)[1] == 15

@@ -5,7 +5,7 @@ the next good request is still answered correctly."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -18,14 +18,20 @@ from inference_testing.harness import (
     CONTENT_TYPES,
     BadBody,
     ContentType,
+    ServerProcess,
     assert_error,
+    bad_body_failures,
     free_port,
+    model_post_routes,
+    serving,
+    table_answer,
+    unimplemented_answer,
 )
 from revert_risk.model import RevertRiskModel
 from revert_risk.settings import RevertRiskSettings
 from revert_risk_tools.synthetic import make_dataset
 
-from .support import PREDICT
+from .support import MODEL_NAME, PREDICT, SERVICE_DIR
 from .fakes import FakeWikiClient
 
 GOOD = [e for e in make_dataset(10, seed=99) if e.parent is not None][0]
@@ -86,3 +92,44 @@ async def test_langs_never_choose_a_host(
     assert_error(response, 400, "InvalidInput")
     assert len(fake_wiki.calls) == calls  # refused before any upstream call
     await still_answers(client)
+
+
+# -- the same table over a real socket, to every POST route ------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_server(model_path: Path, embedded_wiki: Any) -> Iterator[ServerProcess]:
+    """``python -m revert_risk`` as production starts it, on a loopback port."""
+    with serving(
+        "revert_risk",
+        SERVICE_DIR,
+        ready_path=f"/v1/models/{MODEL_NAME}",
+        model_path=model_path,
+        wiki_url=embedded_wiki.base_url,
+        http_retries=0,
+        log_level="WARNING",
+    ) as running:
+        yield running
+
+
+ROUTES = {
+    PREDICT: table_answer,
+    f"/v1/models/{MODEL_NAME}:explain": unimplemented_answer,  # no explainer
+    f"/v2/models/{MODEL_NAME}/infer": table_answer,
+}
+
+
+def test_every_post_route_is_in_the_table() -> None:
+    assert set(model_post_routes(MODEL_NAME)) == set(ROUTES)
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_bad_bodies_over_a_real_socket(
+    real_server: ServerProcess, embedded_wiki: Any, path: str
+) -> None:
+    failures = bad_body_failures(real_server.url, path, ROUTES[path])
+    assert not failures, "\n".join(failures)
+    rev_id = embedded_wiki.seed["revisions"]["good_edit"]
+    good = {"lang": "en", "rev_id": rev_id}
+    response = httpx.post(real_server.url + PREDICT, json=good, timeout=60)
+    assert response.status_code == 200 and response.json()["revision_id"] == rev_id

@@ -139,6 +139,21 @@ def check_model_file(name: str, path: Path) -> tuple[str, ModelType]:
     return wiki, model_type
 
 
+LANGUAGE_DETECTION_SEED = 0
+
+
+def seed_language_detection() -> None:
+    """Make langdetect's answers a function of the text. editquality's translatewiki
+    features (``revision.parent.lang_vector``, ...) call ``langdetect.detect_langs``, which
+    draws from an unseeded random generator by default: the same revision then got a
+    different score on every request (0.16 to 0.31 for translatewiki-reverted on one
+    edit). Each detection starts from this seed (langdetect >= 1.0.7 keeps a generator
+    per detector, so the process's ``random`` is untouched)."""
+    import langdetect
+
+    langdetect.DetectorFactory.seed = LANGUAGE_DETECTION_SEED
+
+
 def load_served_model(
     name: str, path: Path, word2vec_dir: Path | None = None, *, fast_features: bool = True
 ) -> ServedModel:
@@ -146,6 +161,7 @@ def load_served_model(
     word vectors its feature lists need come from ``word2vec_dir`` (WORD2VEC_DIR);
     ``fast_features``: with the equal, faster implementations of :mod:`.fast_features`."""
     wiki, model_type = check_model_file(name, path)
+    seed_language_detection()
     start = time.perf_counter()
     loaded = legacy_models.load_model(path, word2vec_dir, fast_features=fast_features)
     info = ModelInfo.of(loaded, time.perf_counter() - start)

@@ -170,6 +170,7 @@ class Result:
     score: str = ""
     error: str = ""
     dropped: str = ""  # Trained.dropped
+    answer: dict[str, Any] | None = None  # the server's whole score (ORES "score" object)
 
 
 def _rss_mib(pid: int) -> float | None:
@@ -259,6 +260,7 @@ def serve_and_score(
         return result
     result.ok = True
     result.score = _short_score(entry.model_type, score)
+    result.answer = score
     return result
 
 

@@ -43,7 +43,10 @@ from .support import (
     serve_app,
 )
 
-pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]
+pytest_plugins = [
+    "inference_testing.embedded_wiki.fixtures",
+    "inference_testing.hypothesis_profiles",
+]
 
 
 # -- models ------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """``/docs`` in a real headless browser (Debian's chromium, driven by Playwright): the page
 renders from the server's own assets (any other request is blocked and fails the test),
 lists the operations, and "Try it out" on a model's ``:predict`` scores a revision of the
-embedded wiki.
+embedded wiki with the probabilities a direct POST gets (the score cache is off, so each is
+scored).
 
 ``API_DOCS_SCREENSHOT=/path/to/file.png`` also saves the screenshot there (the README's
 ``docs/api-docs.png`` is made that way).
@@ -45,6 +46,9 @@ def server(models_dir: Any, wiki_url: str) -> Iterator[ServerProcess]:
         models_dir=models_dir(*MODELS),
         wiki_url=wiki_url,
         log_level="WARNING",
+        # no score cache: the browser's request and the test's own are each scored, so
+        # comparing them compares two scorings, not one cache entry with itself
+        score_cache_size=0,
     ) as running:
         yield running
 
@@ -123,9 +127,17 @@ def test_try_it_out_scores_a_revision_of_the_embedded_wiki(
     expected = httpx.post(
         f"{server.url}/v1/models/enwiki-damaging:predict", json={"rev_id": rev_id}, timeout=60
     ).json()
-    assert shown == expected
     result = shown["enwiki"]["scores"][str(rev_id)]["damaging"]
     check_output(MODEL_TYPES["damaging"], result["score"])
+    # the probabilities the browser shows are the ones the server computes for the revision
+    probability = result["score"]["probability"]
+    assert (
+        probability == expected["enwiki"]["scores"][str(rev_id)]["damaging"]["score"]["probability"]
+    )
+    assert 0 < probability["true"] < 1 and probability["true"] + probability["false"] == (
+        pytest.approx(1)
+    )
+    assert shown == expected
     assert tab.locator(".errors-wrapper").count() == 0  # its schemas resolved
     assert blocked == []
     # the operation from its title down to the live response (the score)

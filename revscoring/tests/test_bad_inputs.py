@@ -5,8 +5,9 @@ next good request is still answered correctly."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
+import httpx
 import pytest
 
 from inference_testing.harness import (
@@ -15,9 +16,17 @@ from inference_testing.harness import (
     CONTENT_TYPES,
     BadBody,
     ContentType,
+    ServerProcess,
     assert_error,
     assert_no_server_error,
+    bad_body_failures,
+    model_post_routes,
+    serving,
+    table_answer,
+    unimplemented_answer,
 )
+
+from .support import SERVICE_DIR
 
 PREDICT = "/v1/models/enwiki-damaging:predict"
 
@@ -58,3 +67,45 @@ async def test_bad_ores_revids(demo_server: Any, seed: dict, revids: str) -> Non
     response = await demo_server.client.get("/v3/scores/enwiki/", params={"revids": revids})
     assert_error(response, 400, "InvalidInput")
     await still_answers(demo_server, seed["revisions"]["good_edit"])
+
+
+# -- the same table over a real socket, to every POST route ------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_server(models_dir: Any, wiki_url: str) -> Iterator[ServerProcess]:
+    """``python -m revscoring_server`` as production starts it, on a loopback port."""
+    with serving(
+        "revscoring_server",
+        SERVICE_DIR,
+        ready_path="/v1/models/enwiki-damaging",
+        models_dir=models_dir("enwiki-damaging"),
+        wiki_url=wiki_url,
+        log_level="WARNING",
+    ) as running:
+        yield running
+
+
+ROUTES = {
+    PREDICT: table_answer,
+    "/v1/models/enwiki-damaging:explain": unimplemented_answer,  # no explainer
+    "/v2/models/enwiki-damaging/infer": table_answer,
+    "/v3/precache": table_answer,
+    # ORES parameters may come from a form: no 5xx, JSON errors
+    "/v3/scores/enwiki/": None,
+    "/v3/scores/enwiki/1/": None,
+    "/v3/scores/enwiki/1/damaging/": None,
+}
+
+
+def test_every_post_route_is_in_the_table() -> None:
+    assert set(model_post_routes("enwiki-damaging")) <= set(ROUTES)
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_bad_bodies_over_a_real_socket(real_server: ServerProcess, seed: dict, path: str) -> None:
+    failures = bad_body_failures(real_server.url, path, ROUTES[path])
+    assert not failures, "\n".join(failures)
+    rev_id = seed["revisions"]["good_edit"]
+    response = httpx.post(f"{real_server.url}{PREDICT}", json={"rev_id": rev_id}, timeout=60)
+    assert response.status_code == 200 and str(rev_id) in response.json()["enwiki"]["scores"]

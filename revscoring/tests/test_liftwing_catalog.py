@@ -1,6 +1,8 @@
 """The Lift Wing catalogue check on a representative subset: each model is trained on its
-wiki's production feature list, served by ``python -m revscoring_server`` under its Lift
-Wing name and scores a revision of the embedded MediaWiki (``make catalog`` runs all 110).
+wiki's production feature list (all of its features, in its order, but for what
+CATALOG.md says is left out), served by ``python -m revscoring_server`` under its Lift
+Wing name and scores a revision of the embedded MediaWiki exactly as the same model file
+scores it in this process (``make catalog`` runs all 110).
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ import httpx
 import pytest
 from revscoring import Model
 
+from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from inference_testing.harness import serving
 
+from revscoring_server import scoring
+from revscoring_server.fetch import fetch_revision_docs
 from revscoring_server.model_types import check_output, model_type_named
+from revscoring_server.revision_docs import RevisionDocs
 from revscoring_server.scoring import accepts
+from revscoring_server.settings import RevscoringSettings
 from revscoring_tools import liftwing_catalog as lw
+from revscoring_tools.demo import features, training
 from revscoring_tools.liftwing_models import LIFT_WING_MODELS, LiftWingModel
 
 from .support import NLTK_DATA, SERVICE_DIR
@@ -121,8 +129,26 @@ def trained() -> dict[str, lw.Trained]:
     return {t.entry.name: t for t in lw.train_all(CATALOG_MODELS_DIR, entries)}
 
 
+async def score_in_process(
+    served: scoring.ServedModel, rev_id: int, wiki_url: str
+) -> dict[str, Any]:
+    """``served``'s score of ``rev_id``, fetched and scored in this process."""
+    settings = RevscoringSettings(wiki_url=wiki_url, http_retries=0)
+    client = MediaWikiClient.from_settings(settings)
+    try:
+        endpoint = endpoint_for(settings, settings.host_for(served.wiki))
+        fetched = await fetch_revision_docs(client, endpoint, [rev_id], served.model_type.needs)
+    finally:
+        await client.close()
+    docs = fetched[rev_id]
+    assert isinstance(docs, RevisionDocs), docs
+    result = scoring.score_revision([served], docs, False)[served.name]
+    assert isinstance(result, dict), result
+    return result["score"]
+
+
 @pytest.mark.parametrize("name", SUBSET)
-def test_a_lift_wing_model_is_served_under_its_name_and_scores(
+async def test_a_lift_wing_model_is_served_under_its_name_and_scores(
     name: str, trained: dict[str, lw.Trained], embedded_wiki: Any
 ) -> None:
     model = trained[name]
@@ -132,6 +158,16 @@ def test_a_lift_wing_model_is_served_under_its_name_and_scores(
     )
     assert result.ok, result.error
     assert result.score  # a valid score of the model type (checked by serve_and_score)
+    # the same file, loaded and scored here on the same revision: the same score
+    vectors = CATALOG_MODELS_DIR / training.VECTORS_DIR
+    served = scoring.load_served_model(name, model.path, vectors)
+    assert result.rev_id is not None
+    assert result.answer == await score_in_process(served, result.rev_id, embedded_wiki.base_url)
+    # its features: the production list's, in its order, but for those CATALOG.md names
+    production = [str(f) for f in features.production_list(model.entry.feature_list, vectors)]
+    dropped = set(features.dropped_features(model.entry.feature_list, vectors))
+    assert list(served.info.features) == [f for f in production if f not in dropped]
+    assert len(dropped) == (3 if name == "enwiki-draftquality" else 0)
     assert result.load_seconds is not None and result.load_seconds > 0
     assert result.rss_mib is not None and result.rss_mib > 50
     for dictionary in EXPECTED_DICTIONARIES.get(name, ()):

@@ -1,6 +1,7 @@
 """Process-pool mode (PROCESS_POOL_WORKERS=2, POOL_MIN_BYTES=0: every revision is scored
-in a worker process): the scores equal the in-process ones, and a killed worker costs at
-most the requests it was serving (503 WorkerCrashed) while the following ones succeed."""
+in a worker process): the scores equal the in-process ones; a worker killed while it holds
+a request costs exactly that request (503 WorkerCrashed), one killed while idle costs none,
+and the following requests get their scores from new workers."""
 
 from __future__ import annotations
 
@@ -126,51 +127,77 @@ async def test_concurrent_pool_requests_get_their_own_scores(
         assert response.json() == await demo_server.score(name, rev_id)
 
 
-async def assert_ok_or_worker_crashed(response: httpx.Response, expected: dict[str, Any]) -> bool:
-    """True when the request was served; False when it was lost with the worker."""
-    if response.status_code == 503:
-        assert response.json()["error"]["type"] == "WorkerCrashed", response.text
-        return False
-    assert response.status_code == 200, response.text
-    assert response.json() == expected
-    return True
+async def until(condition: Callable[[], Any], what: str, timeout: float = 60) -> None:
+    """Wait (polling, on the event loop) until ``condition()`` holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.001)
 
 
-async def recover(server: Server, plan: list[tuple[str, int]], expected: dict) -> None:
-    """Requests one after another after a kill: the pool may learn of the dead worker
-    only when the first of them reaches it, so at most that one is lost; the rest are
-    served (by a replacement pool) with the right scores."""
-    lost = 0
-    for case in plan:
-        response = await asyncio.wait_for(server.predict(case[0], {"rev_id": case[1]}), 120)
-        lost += not await assert_ok_or_worker_crashed(response, expected[case])
-    assert lost <= 1
-    assert await assert_ok_or_worker_crashed(response, expected[plan[-1]])
+def executor_of(pool: Any) -> Any:
+    """The pool's current ``ProcessPoolExecutor`` (a new one after each crash)."""
+    return pool._executor
 
 
-async def test_a_killed_worker_fails_at_most_its_requests(
+def signal_all(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:  # already gone with its broken pool
+            pass
+
+
+def assert_worker_crashed(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["type"] == "WorkerCrashed", response.text
+
+
+async def test_a_worker_killed_mid_request_fails_exactly_that_request(
     pooled: Server, demo_server: Server, seed: dict[str, Any]
 ) -> None:
+    """Every worker is stopped (SIGSTOP) so that none can take the request and finish it
+    first; once the executor holds the request, one worker is killed: that request gets 503
+    WorkerCrashed, the next one its score from a new worker."""
     pool = pooled.engine.pool
-    plan = cases(seed)[::2]
-    expected = {case: await demo_server.score(*case) for case in plan}
+    name, rev_id = cases(seed)[0]
+    expected = await demo_server.score(name, rev_id)
+    assert await pooled.score(name, rev_id) == expected  # the workers are up
+    workers = pool.worker_pids()
+    assert len(workers) >= 1
+    executor = executor_of(pool)
+    signal_all(workers, signal.SIGSTOP)
+    try:
+        request = asyncio.create_task(pooled.predict(name, {"rev_id": rev_id}))
+        await until(lambda: executor._pending_work_items, "the executor to hold the request")
+        assert not request.done()
+        os.kill(workers[0], signal.SIGKILL)
+        response = await asyncio.wait_for(request, 120)
+    finally:
+        # the others stay stopped until the answer (a running one could take the request
+        # from the queue and answer before the executor notices the death)
+        signal_all(workers[1:], signal.SIGCONT)
+    assert_worker_crashed(response)
+    response = await asyncio.wait_for(pooled.predict(name, {"rev_id": rev_id}), 120)
+    assert response.status_code == 200, response.text
+    assert response.json() == expected
+    assert pool.worker_pids() and set(pool.worker_pids()).isdisjoint(workers)
 
-    # killed while requests are in flight: those may be lost (503 WorkerCrashed), never
-    # answered wrongly
-    victim = pool.worker_pids()[0]
-    in_flight = [
-        asyncio.create_task(pooled.predict(name, {"rev_id": rev_id})) for name, rev_id in plan
-    ]
-    await asyncio.sleep(0.05)
-    os.kill(victim, signal.SIGKILL)
-    responses = await asyncio.wait_for(asyncio.gather(*in_flight), 120)
-    for case, response in zip(plan, responses):
-        await assert_ok_or_worker_crashed(response, expected[case])
-    await recover(pooled, plan, expected)
-    assert victim not in pool.worker_pids()
 
-    # killed while idle
-    victim = pool.worker_pids()[0]
-    os.kill(victim, signal.SIGKILL)
-    await recover(pooled, plan, expected)
-    assert victim not in pool.worker_pids()
+async def test_a_worker_killed_while_idle_costs_no_request(
+    pooled: Server, demo_server: Server, seed: dict[str, Any]
+) -> None:
+    """A worker killed between requests breaks the executor before any request reaches
+    it: the next request is served by a new pool (200, its score), not refused."""
+    pool = pooled.engine.pool
+    name, rev_id = cases(seed)[1]
+    expected = await demo_server.score(name, rev_id)
+    assert await pooled.score(name, rev_id) == expected  # the workers are up
+    workers = pool.worker_pids()
+    executor = executor_of(pool)
+    os.kill(workers[0], signal.SIGKILL)
+    await until(lambda: executor._broken, "the executor to notice the dead worker")
+    response = await asyncio.wait_for(pooled.predict(name, {"rev_id": rev_id}), 120)
+    assert response.status_code == 200, response.text
+    assert response.json() == expected
+    assert pool.worker_pids() and set(pool.worker_pids()).isdisjoint(workers)

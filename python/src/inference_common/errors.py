@@ -204,6 +204,8 @@ def _translate(exc: Exception) -> ModelServerError:
     if isinstance(exc, RequestValidationError):
         return InvalidInput(str(exc.errors()))
     if isinstance(exc, StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI's "error parsing the body" (V2 infer's JSON)
+            return InvalidInput(str(exc.detail))
         return HTTPError(str(exc.detail), status=exc.status_code)
     if isinstance(exc, NotImplementedError):
         return HTTPError(str(exc) or "not implemented", status=501)

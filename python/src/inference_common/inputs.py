@@ -20,6 +20,12 @@ MAX_REV_ID = 10**12  # MediaWiki ids are far below this; anything above is absur
 MAX_TITLE_BYTES = 255  # MediaWiki's limit on a page title, in UTF-8 bytes.
 # Characters MediaWiki forbids in titles; "|" would also split one API lookup into several.
 FORBIDDEN_TITLE_CHARACTERS = frozenset("#<>[]|{}")
+# MediaWiki's title normalisation: these marks are removed, runs of this whitespace (and
+# underscores) become one space; %-escapes, HTML entities and relative paths are refused.
+_DIRECTION_MARKS = re.compile("[\u200e\u200f\u202a-\u202e]+")
+_TITLE_SPACE = re.compile("[ _\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+_TITLE_ESCAPE = re.compile("%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;")
+_RELATIVE_PATH = re.compile(r"^\.\.?(/|$)|/\.\.?(/|$)")
 # A JSON escape of a UTF-16 surrogate; only these can put a lone surrogate into a string
 # (raw surrogates are not valid UTF-8). Matching pairs (emoji) are fine and decode to one
 # character; a match only triggers the full check.
@@ -168,17 +174,30 @@ def require_lang(body: Mapping[str, Any], field: str = "lang") -> str:
 
 
 def validate_title(title: str, field: str = "page_title") -> str:
-    """A page title as MediaWiki accepts it; underscores become spaces."""
+    """A page title as MediaWiki accepts it (its TitleParser's rules), normalized as it
+    does: direction marks removed, runs of its whitespace and underscores one space, none
+    at the ends. Stricter than MediaWiki: ``#`` (a fragment, not a title) and C1 control
+    characters (legal bytes to MediaWiki, but not text) are refused."""
     bad = sorted(set(title) & FORBIDDEN_TITLE_CHARACTERS)
     if bad:
         raise InvalidInput(f"{field} contains characters MediaWiki forbids: {''.join(bad)}")
-    if any(ord(c) < 32 or ord(c) == 127 for c in title):
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in title):
         raise InvalidInput(f"{field} contains control characters")
     if any(0xD800 <= ord(c) <= 0xDFFF for c in title):
         raise InvalidInput(f"{field} contains a lone UTF-16 surrogate, not text")
-    normalized = " ".join(title.replace("_", " ").split())
+    normalized = _TITLE_SPACE.sub(" ", _DIRECTION_MARKS.sub("", title)).strip(" ")
     if not normalized:
         raise InvalidInput(f"{field} must not be empty")
+    if "\ufffd" in normalized:
+        raise InvalidInput(f"{field} contains U+FFFD, the mark of text that did not decode")
+    if _TITLE_ESCAPE.search(normalized):
+        raise InvalidInput(
+            f"{field} contains a %-escape or an HTML entity: send the title as plain text"
+        )
+    if _RELATIVE_PATH.search(normalized):
+        raise InvalidInput(f"{field} is or holds a relative path (. or ..)")
+    if "~~~" in normalized:
+        raise InvalidInput(f"{field} contains ~~~ (a signature, which MediaWiki refuses)")
     if len(normalized.encode("utf-8")) > MAX_TITLE_BYTES:
         raise InvalidInput(f"{field} is longer than {MAX_TITLE_BYTES} bytes")
     return normalized

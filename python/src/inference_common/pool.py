@@ -2,8 +2,9 @@
 
 Work crosses the process boundary as plain data and a module-level function; the model is
 never pickled per call: each worker loads what it needs once, in ``initializer``.
-If a worker dies (killed, out of memory, segfault), the request that was using it gets
-:class:`WorkerCrashed` and the pool is replaced, so the next requests succeed.
+If a worker dies (killed, out of memory, segfault), the requests the pool held then get
+:class:`WorkerCrashed` and the pool is replaced, so the next requests succeed (a worker that
+died while the pool held no request costs no request).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, TypeVar
 
@@ -51,15 +52,24 @@ class ProcessPool:
         )
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        generation = self._generation
-        loop = asyncio.get_running_loop()
+        generation, future = self._submit(fn, *args)
         try:
-            return await loop.run_in_executor(self._executor, fn, *args)
+            return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             self._replace(generation)
             raise WorkerCrashed(
                 "a worker process died while handling this request; it has been replaced"
             ) from None
+
+    def _submit(self, fn: Callable[..., T], *args: Any) -> tuple[int, Future[T]]:
+        """Hand ``fn(*args)`` to the executor. One that broke while idle (a worker died
+        between requests) held no request: it is replaced and this one goes to the new."""
+        generation = self._generation
+        try:
+            return generation, self._executor.submit(fn, *args)
+        except BrokenProcessPool:
+            self._replace(generation)
+            return self._generation, self._executor.submit(fn, *args)
 
     def _replace(self, generation: int) -> None:
         # Many requests see the same broken pool; only the first replaces it.
@@ -81,9 +91,9 @@ class ProcessPool:
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a worker, blocking (at start, before the event loop serves)."""
-        generation = self._generation
+        generation, future = self._submit(fn, *args)
         try:
-            return self._executor.submit(fn, *args).result()
+            return future.result()
         except BrokenProcessPool:
             self._replace(generation)
             raise WorkerCrashed("a worker process died before answering") from None

@@ -7,4 +7,5 @@
                          plugin (``pytest_plugins = ["inference_testing.embedded_wiki.fixtures"]``)
 - :mod:`.gateway`        the front door (``gateway/``: keys, rendered configuration, a real
                          ``haproxy``) in front of servers a test started, and its tokens
+- :mod:`.hypothesis_profiles` a pytest plugin: more Hypothesis examples when ``CI`` is set
 """

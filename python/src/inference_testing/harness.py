@@ -28,7 +28,9 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
+
+import httpx
 
 from .embedded_wiki import free_port
 
@@ -43,6 +45,7 @@ class BadBody:
     body: bytes
     status: int
     error_type: str
+    fields_only: bool = False  # a well-formed JSON object: only its fields are wrong
 
     def __str__(self) -> str:
         return self.name
@@ -67,8 +70,8 @@ BAD_BODIES: tuple[BadBody, ...] = (
         "InvalidInput",
     ),
     BadBody("NaN", b'{"rev_id": NaN, "threshold": NaN}', 400, "InvalidInput"),
-    BadBody("infinite number", b'{"rev_id": 1e400}', 400, "InvalidInput"),
-    BadBody("400-digit number", b'{"rev_id": ' + b"9" * 400 + b"}", 400, "InvalidInput"),
+    BadBody("infinite number", b'{"rev_id": 1e400}', 400, "InvalidInput", fields_only=True),
+    BadBody("400-digit number", b'{"rev_id": ' + b"9" * 400 + b"}", 400, "InvalidInput", True),
     BadBody("5000-digit number", b'{"rev_id": ' + b"9" * 5000 + b"}", 400, "InvalidInput"),
     BadBody(
         "over the size limit", b'{"pad": "' + b"x" * (MIB + 10) + b'"}', 413, "PayloadTooLarge"
@@ -180,6 +183,56 @@ def assert_no_server_error(response: Any) -> None:
     if response.status_code >= 400:
         assert set(response.json()) == {"error"}, response.text[:300]
     assert "Traceback" not in response.text
+
+
+def model_post_routes(name: str) -> tuple[str, ...]:
+    """The POST routes KServe's app has for a model: V1 ``:predict`` and ``:explain``, and
+    V2 ``infer`` (a service adds its own, e.g. revscoring's ``/v3/precache``)."""
+    return (
+        f"/v1/models/{name}:predict",
+        f"/v1/models/{name}:explain",
+        f"/v2/models/{name}/infer",
+    )
+
+
+def table_answer(case: BadBody) -> tuple[int, str]:
+    """The status and error type :data:`BAD_BODIES` gives ``case``."""
+    return case.status, case.error_type
+
+
+def unimplemented_answer(case: BadBody) -> tuple[int, str]:
+    """A route a server does not implement (``:explain`` without an explainer): the body
+    is still decoded (the table's answer), and a well-formed one gets 501."""
+    return (501, "NotImplemented") if case.fields_only else table_answer(case)
+
+
+def bad_body_failures(
+    base_url: str,
+    path: str,
+    answer: Callable[[BadBody], tuple[int, str]] | None = table_answer,
+    bodies: tuple[BadBody, ...] = BAD_BODIES,
+) -> list[str]:
+    """Send every body of ``bodies`` (the shared :data:`BAD_BODIES`, or a service's table
+    that extends it) under every :data:`CONTENT_TYPES` to ``path`` of a
+    server listening on ``base_url`` (a real socket: uvicorn's HTTP parsing, limits and
+    keep-alive, not an ASGI transport), one connection for all; what went wrong, one line
+    each (empty: every answer was right). Each must get ``answer(case)`` (default: its
+    table status and error type); ``answer=None``, for routes whose parameters may come
+    from a form (ORES's): anything but a 5xx, a 4xx in the one JSON error shape."""
+    failures = []
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        for case in bodies:
+            for content_type in CONTENT_TYPES:
+                label = f"{path} {case} as {content_type}"
+                try:
+                    response = client.post(path, content=case.body, headers=content_type.headers)
+                    if answer is None:
+                        assert_no_server_error(response)
+                    else:
+                        assert_error(response, *answer(case))
+                except (AssertionError, ValueError, httpx.HTTPError) as error:
+                    failures.append(f"{label}: {error!r}"[:400])
+    return failures
 
 
 # -- real server processes ------------------------------------------------------------
