@@ -52,6 +52,7 @@ CASES = (
     "rs-pool1",
     "rs-pool2",
     "rs-cached",
+    "rs-memory",
     "ores-batch",
     "outlink",
     "revert-risk",
@@ -604,6 +605,65 @@ class Harness:
         finally:
             server.stop()
 
+    async def revscoring_memory(self) -> None:
+        """PSS of the whole process tree (shared pages counted once) after the same 60
+        revisions, thread mode against a pool of 2 (uncached, no kept values)."""
+        python = self.python_for("revscoring")
+        model = self.models_dir / "revscoring" / "enwiki-damaging" / "model.bin"
+        if python is None or not model.is_file():
+            self.skip("rs-memory: no revscoring interpreter or demo model")
+            return
+        ids = self.corpus.scored_rev_ids()[:60] if self.corpus else []
+        for workers in (0, 2):
+            env = {
+                **self.rs_env(),
+                "INFERENCE_NAME": "enwiki-damaging",
+                "MODEL_PATH": str(model),
+                "PROCESS_POOL_WORKERS": str(workers),
+                "SCORE_CACHE_SIZE": "0",
+                "FAST_FEATURES_REUSE_BYTES": "0",
+            }
+            if workers:
+                env["POOL_MIN_BYTES"] = "0"
+            server = self.start_server(
+                "rs-memory",
+                [python, "-m", "revscoring_server"],
+                cwd=ROOT / "revscoring",
+                env=env,
+                ready_path="/v1/models/enwiki-damaging",
+            )
+            if server is None:
+                return
+            try:
+                requests = [
+                    loadgen.encode_request(
+                        "127.0.0.1",
+                        server.port,
+                        "POST",
+                        "/v1/models/enwiki-damaging:predict",
+                        {"rev_id": r},
+                    )
+                    for r in ids
+                ]
+                started = server.pss()
+                await self._all(server.port, requests, 2)
+                await asyncio.sleep(1.0)
+                row = {
+                    "workers": workers,
+                    "processes": len(server.pids()),
+                    "pss_start_mb": started / MB,
+                    "pss_mb": server.pss() / MB,
+                    "rss_mb": server.rss() / MB,
+                    "revisions": len(ids),
+                }
+                say(
+                    f"  {workers} workers: PSS {row['pss_start_mb']:.0f} -> {row['pss_mb']:.0f}"
+                    f" MB, RSS {row['rss_mb']:.0f} MB over {row['processes']} processes"
+                )
+                self.report.memory.append(row)
+            finally:
+                server.stop()
+
     async def ores_batch(self) -> None:
         python = self.python_for("revscoring")
         models = self.models_dir / "revscoring"
@@ -914,6 +974,8 @@ class Harness:
                     await self.revscoring_predict(case, workers, cached=False)
                 elif case == "rs-cached" and rs_ready:
                     await self.revscoring_predict(case, 2, cached=True)
+                elif case == "rs-memory" and rs_ready:
+                    await self.revscoring_memory()
                 elif case == "ores-batch" and rs_ready:
                     await self.ores_batch()
                 elif case == "outlink":

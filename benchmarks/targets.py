@@ -15,6 +15,7 @@ from records import Target
 RS_MODES = (("rs-pool2", "pool 2"), ("rs-pool1", "pool 1"), ("rs-thread", "thread"))
 RSS_LIMIT_MB = 600
 RSS_GROWTH = 0.10
+POOL_PSS_RATIO = 1.3
 
 
 def _run(report: Any, case: str, concurrency: int, config: str | None = None) -> Any:
@@ -168,6 +169,15 @@ def evaluate(report: Any) -> list:
             best.rps >= 1000 and best.errors == 0,
         )
     )
+
+    pss = {row["workers"]: row for row in getattr(report, "memory", [])}
+    name = f"revscoring PSS after the same revisions, pool of 2 <= {POOL_PSS_RATIO}x thread mode"
+    if 0 in pss and 2 in pss:
+        ratio = pss[2]["pss_mb"] / pss[0]["pss_mb"]
+        measured = f"{ratio:.2f}x ({pss[2]['pss_mb']:.0f} / {pss[0]['pss_mb']:.0f} MB)"
+        targets.append(Target(name, measured, ratio <= POOL_PSS_RATIO))
+    else:
+        targets.append(Target(name, "not measured", None))
 
     for case, label in RS_MODES + (("rs-cached", "pool 2, cache"),):
         runs = [r for r in report.runs if r.case == case]
