@@ -242,6 +242,18 @@ class Harness:
             f"  {name} ready in {time.perf_counter() - started:.1f}s on port {port}, "
             f"{server.rss() / MB:.0f} MB over {len(server.pids())} processes"
         )
+        if self.args.py_spy:
+            # a sampling profile of the server (and its workers) until it stops
+            out = self.args.py_spy / f"{name}-{time.strftime('%H%M%S')}.txt"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.Popen(
+                [self.args.py_spy_bin, "record", "--pid", str(server.process.pid)]
+                + ["--subprocesses", "--nonblocking", "--format", "raw", "--rate", "97"]
+                + ["--output", str(out)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            say(f"  py-spy recording into {out}")
         return server
 
     # -- one load run ----------------------------------------------------------------------
@@ -383,7 +395,9 @@ class Harness:
 
     # -- cases -----------------------------------------------------------------------------
 
-    def _floor_cmd(self, ids: list[int], goodfaith: bool = False) -> list[str] | None:
+    def _floor_cmd(
+        self, ids: list[int], goodfaith: bool = False, stock: bool = False
+    ) -> list[str] | None:
         python = self.pythons["revscoring"]
         folder = self.models_dir / "revscoring"
         model = folder / "enwiki-damaging" / "model.bin"
@@ -394,14 +408,18 @@ class Harness:
         argv += ["--model", f"enwiki-damaging={model}", "--rev-ids", ",".join(map(str, ids))]
         if goodfaith:
             argv += ["--model", f"enwiki-goodfaith={folder / 'enwiki-goodfaith' / 'model.bin'}"]
+        if stock:
+            argv.append("--stock")
         return argv
 
     def _floor_env(self) -> dict[str, str]:
         return {**os.environ, **({"NLTK_DATA": str(self.nltk_data)} if self.nltk_data else {})}
 
-    def floor_one(self, ids: list[int], goodfaith: bool = False) -> dict[str, Any]:
+    def floor_one(
+        self, ids: list[int], goodfaith: bool = False, stock: bool = False
+    ) -> dict[str, Any]:
         """Each revision scored once in one process: times by revision, CPU, others."""
-        argv = self._floor_cmd(ids, goodfaith)
+        argv = self._floor_cmd(ids, goodfaith, stock)
         assert argv is not None
         out = CACHE / "floor-1.json"
         busy0, wall0 = machine_busy(), time.perf_counter()
@@ -506,8 +524,10 @@ class Harness:
             return None
         say(f"CPU floor next to {case}: one process on {len(ids)} revisions, then two ...")
         one = self.floor_one(ids)
+        stock = self.floor_one(ids, stock=True)
         two = self.floor_two(ids, 4.0 if self.quick else 10.0)
         adjacent = {
+            "stock_cpu_ms": stock["cpu"] * 1000 / len(ids),
             "times": one["times"],
             "one_p50_ms": statistics.median(one["times"].values()) * 1000,
             "one_cpu_ms": one["cpu"] * 1000 / len(ids),
@@ -1040,6 +1060,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=Path,
         default=os.environ.get("NLTK_DATA") or (shared if shared.is_dir() else None),
     )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        help="record a py-spy profile (raw collapsed stacks) of every server into this "
+        "directory; summarise one with benchmarks/spy_top.py",
+    )
+    parser.add_argument("--py-spy-bin", default="py-spy", help="the py-spy executable")
     parser.add_argument(
         "--out",
         type=Path,

@@ -16,6 +16,7 @@ RS_MODES = (("rs-pool2", "pool 2"), ("rs-pool1", "pool 1"), ("rs-thread", "threa
 RSS_LIMIT_MB = 600
 RSS_GROWTH = 0.10
 POOL_PSS_RATIO = 1.3
+STOCK_CPU_RATIO = 0.30
 
 
 def _run(report: Any, case: str, concurrency: int, config: str | None = None) -> Any:
@@ -169,6 +170,27 @@ def evaluate(report: Any) -> list:
             best.rps >= 1000 and best.errors == 0,
         )
     )
+
+    for case, label in RS_MODES:
+        stock = report.floor.get("adjacent", {}).get(case, {}).get("stock_cpu_ms")
+        runs = [r for r in report.runs if r.case == case and r.server_cpu_ms]
+        name = (
+            f"revscoring server CPU per uncached edit <= {STOCK_CPU_RATIO}x the stock "
+            f"one-process floor [{label}]"
+        )
+        if stock is None or not runs:
+            targets.append(Target(name, "not measured", None))
+            continue
+        worst = max(runs, key=lambda r: r.server_cpu_ms)
+        ratio = worst.server_cpu_ms / stock
+        targets.append(
+            Target(
+                name,
+                f"{ratio:.2f}x (worst concurrency c={worst.concurrency}: "
+                f"{worst.server_cpu_ms:.1f} ms/request; stock floor {stock:.1f} ms/revision)",
+                ratio <= STOCK_CPU_RATIO,
+            )
+        )
 
     pss = {row["workers"]: row for row in getattr(report, "memory", [])}
     name = f"revscoring PSS after the same revisions, pool of 2 <= {POOL_PSS_RATIO}x thread mode"
