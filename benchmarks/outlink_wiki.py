@@ -3,9 +3,9 @@
 Run from the repository root with the outlink service's interpreter, the shared package on
 ``PYTHONPATH``::
 
-    git archive --prefix=before/ <commit> | tar -x -C /tmp      # the tree to compare with
+    mkdir -p ../before && git archive <commit> | tar -x -C ../before   # the tree to compare
     PYTHONPATH=python/src .venv/outlink/bin/python benchmarks/outlink_wiki.py \\
-        --shape before=/tmp/before --shape after=. [--rounds 2] [--duration 15]
+        --shape before=../before --shape after=. [--rounds 2] [--duration 15]
 
 It starts the embedded MediaWiki (``inference_testing.embedded_wiki``, ``php -S`` with 4
 workers) on a free port, trains the test model once, then for each round and each shape
