@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from revscoring.features.wikitext.features import chars
 from inference_common.errors import ModelServerError
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from revscoring_server import scoring
-from revscoring_server.fast_features import TextReuse, substitutions
+from revscoring_server.fast_features import TextReuse, lines, substitutions
 from revscoring_server.fetch import fetch_revision_docs, union_needs
 from revscoring_server.revision_docs import RevisionDocs
 from revscoring_server.settings import RevscoringSettings
@@ -40,6 +41,17 @@ ORES_MODELS = {
     "nlwiki-articlequality": "nlwiki.articlequality.model",
     "dewiki-damaging": "dewiki.damaging.rs2.2.4.model",
 }
+
+
+def _typed(value: Any) -> Any:
+    """A value as its type and repr, through dicts, lists and tuples: ``1``, ``1.0`` and
+    ``True`` differ here (``==`` equates them), and so do ``nan`` and ``nan`` (equal here)."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_typed(item) for item in value])
+    return (type(value).__name__, repr(value))
+
 
 # -- the fast functions against revscoring's, on generated strings -----------------------
 
@@ -87,7 +99,7 @@ def test_is_uppercase_word_is_revscorings(word: str) -> None:
 def test_tokenize_is_deltas(text: str) -> None:
     fast = substitutions.wikitext_tokens(text)
     stock = tokenized._process_tokens(text)
-    assert fast == stock
+    assert _typed(fast) == _typed(stock)
     assert [token.type for token in fast] == [token.type for token in stock]
     assert substitutions.wikitext_tokens(None) == tokenized._process_tokens(None)
 
@@ -131,6 +143,61 @@ def test_regex_lookahead_matches_as_revscoring(text: str) -> None:
         assert substitutions.regex_matches(faster, exclude, None) == extractor.process(None)
 
 
+LINED_TEXT = st.lists(BAD_TEXT, max_size=6).map("\n".join)
+
+
+@settings(deadline=None)
+@given(LINED_TEXT)
+@example("ass\nass\n\nlol lol\nhaha\n")
+@example("\nkut\r\nKUT\n")
+def test_regex_lines_match_as_revscoring(text: str) -> None:
+    """Line by line, with kept lines (the second call finds them), revscoring's matches."""
+    for extractor, faster in _extractors():
+        assert lines.line_local(extractor.group_re)
+        store = lines.line_matches(faster, getattr(extractor, "exclude_re", None))
+        for value in (text, text, text.split(" "), None):
+            assert _typed(store(value)) == _typed(extractor.process(value))
+
+
+@pytest.mark.parametrize(
+    "alternatives",
+    [
+        r"a\sb",  # \s matches a newline
+        r"a.b",  # so does . (with DOTALL)
+        r"a[^x]b",
+        r"a\Wb",
+        r"a[\x00-\x20]b",
+        r"a\n",
+        r"(?<=x)a",  # lookarounds see past a line's edge
+        r"a(?=\s)",
+        r"^a",
+        r"a$",
+        r"(a)\3",
+        r"\Ba",
+    ],
+)
+def test_line_local_refuses_what_can_see_across_lines(alternatives: str) -> None:
+    assert not lines.line_local(re.compile(r"(\b)(" + alternatives + r")(\b)", re.I | re.S))
+    assert lines.line_local(re.compile(r"(\b)(a[\w-]b+|c\d)(\b)", re.I))
+
+
+def test_line_local_is_needed() -> None:
+    """Why it refuses: a match across a newline is lost line by line (kills the mutant
+    ``line_local = lambda pattern: True``, with the test above)."""
+    group_re = re.compile(r"(\b)(a\sb)(\b)", re.I)
+    assert [match.group(2) for match in group_re.finditer("a\nb")] == ["a\nb"]
+    assert lines.LineMatches(group_re, None)("a\nb") == []
+
+
+def test_line_store_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lines, "LINE_MEMO_CHARS", 100)
+    store = lines.LineMatches(re.compile(r"(\b)(ass)(\b)"), None)
+    assert store("ass " * 10 + "\n" + "x ass " * 10) == ["ass"] * 20
+    assert store("ass " * 10) == ["ass"] * 10
+    assert store._chars <= 100 and len(store._kept) == 1  # the 60-char line made way
+    assert store("x ass " * 10) == ["ass"] * 10 and store.misses == 4
+
+
 # -- whole models ------------------------------------------------------------------------
 
 
@@ -167,9 +234,14 @@ def test_every_model_gets_substitutions_and_reuse(model_pairs: dict[str, tuple[A
             continue  # item models read JSON, not wikitext
         assert fast.loaded.fast_substitutions, name
     edit = model_pairs["enwiki-damaging"][1].loaded
-    assert {"dictionary_split", "longest_repeated_char", "uppercase_filter", "tokenize"} <= set(
-        edit.fast_substitutions
-    )
+    assert {
+        "dictionary_split",
+        "longest_repeated_char",
+        "uppercase_filter",
+        "tokenize",
+        "regex_lines",
+        "node_class_map",
+    } <= set(edit.fast_substitutions)
     assert len(edit.text_pairs) >= 10
     if "dewiki-damaging" in model_pairs:  # an ORES-era graph (revscoring 2.2, deltas 0.4)
         assert model_pairs["dewiki-damaging"][1].loaded.text_pairs
@@ -178,7 +250,9 @@ def test_every_model_gets_substitutions_and_reuse(model_pairs: dict[str, tuple[A
 def _outcome(results: dict[str, Any]) -> dict[str, Any]:
     return {
         name: (
-            (type(result).__name__, str(result)) if isinstance(result, ModelServerError) else result
+            (type(result).__name__, str(result))
+            if isinstance(result, ModelServerError)
+            else _typed(result)
         )
         for name, result in results.items()
     }
@@ -306,6 +380,22 @@ MARKUP = st.sampled_from(
 RUN = st.tuples(st.sampled_from("aA!?.=-zé😀 \n"), st.integers(3, 60)).map(lambda t: t[0] * t[1])
 CHUNK = st.one_of(WORDS, WORDS, WORDS, MARKUP, RUN, st.text(max_size=12))
 WIKITEXT = st.lists(CHUNK, min_size=1, max_size=80).map(" ".join)
+
+
+@given(WIKITEXT | st.sampled_from(["{{a|{{b|[[c|{{d}}]]}}}} <ref>{{e|f=<b>g</b>}}</ref>"]))
+def test_node_class_map_is_revscorings(text: str) -> None:
+    """The same classes in the same order, each with the same nodes (the very objects of
+    the one parsed tree) in the same order."""
+    import mwparserfromhell
+    from revscoring.features.wikitext.datasources import parsed
+
+    code = mwparserfromhell.parse(text)
+    stock = parsed._process_node_class_map(code)
+    fast = substitutions.node_class_map(code)
+    assert list(fast) == list(stock)
+    assert {k: [id(n) for n in v] for k, v in fast.items()} == {
+        k: [id(n) for n in v] for k, v in stock.items()
+    }
 
 
 def _edit(template: RevisionDocs, text: str, parent_text: str) -> RevisionDocs:
@@ -458,7 +548,7 @@ def _library() -> tuple[list[Any], dict[Any, Any]]:
             if leaves <= roots:
                 features.append(feature)
     context, counts = substitutions.fast_context(expand(features), {})
-    assert {"dictionary_filter", "stem_map", "dictionary_split", "regex_lookahead"} <= set(counts)
+    assert {"dictionary_filter", "stem_map", "dictionary_split", "regex_lines"} <= set(counts)
     return features, context
 
 
@@ -491,4 +581,4 @@ def test_library_features_equal_on_generated_wikitext(parent: str, added: str, c
     stock = list(solve(features, cache=dict(roots)))
     fast = list(solve(features, cache=dict(roots), context=dict(context)))
     assert len(features) > 100
-    assert fast == stock
+    assert _typed(fast) == _typed(stock)

@@ -42,6 +42,15 @@ substitution               replaces / why equal
                            informals): the same matches from a compiled regex with a
                            first-character lookahead (:func:`first_char_lookahead`, which says
                            why the matches are the same).
+``regex_lines``            the same, for patterns whose matches never contain a newline
+                           (:func:`.lines.line_local`): the lookahead regex run line by
+                           line, each distinct line's matches kept (:mod:`.lines`, which says
+                           why the matches of a text are its lines' matches in order), so the
+                           parent's unchanged lines are not matched again.
+``node_class_map``         ``features.wikitext.datasources.parsed._process_node_class_map``
+                           (``wikicode.filter()``: nested generators and a match per node):
+                           :func:`node_class_map`, the same pre-order walk over
+                           ``__children__()`` in one recursive function.
 ``longest_repeated_char``  ``features.wikitext.features.chars._process_longest_repeated_char``
                            (``itertools.groupby`` over every char of the lowered text):
                            :func:`longest_repeated_char`, the longest match of the compiled
@@ -70,11 +79,12 @@ from deltas import wikitext_split
 from deltas.tokenizers import RegexTokenizer, Token
 from revscoring.datasources.meta import extractors, filters, mappers
 from revscoring.dependencies import Dependent
-from revscoring.features.wikitext.datasources import tokenized
+from revscoring.features.wikitext.datasources import parsed, tokenized
 from revscoring.features.wikitext.features import chars
 from revscoring.languages.features.dictionary.datasources import dict_splitter
 from revscoring.languages.features.dictionary.util import MultiDictChecker
 
+from .lines import line_local, line_matches
 from .memo import memoised
 
 # -- the fast functions --------------------------------------------------------------------
@@ -167,6 +177,29 @@ def wikitext_tokens(text: str | None) -> list[Token]:
 
 def era_tokens(regex: re.Pattern, text: str | None) -> list[Token]:
     return tokenize(regex, text or "")
+
+
+def node_class_map(wikicode: Any) -> dict[type, list]:
+    """revscoring's ``parsed._process_node_class_map``: every node of the tree, grouped by
+    class, in the order of ``wikicode.filter()`` (pre-order: a node, then the nodes of each
+    Wikicode its ``__children__()`` yields, depth first), walked by one recursive function
+    instead of a chain of nested generators and a match function per node."""
+    classes: dict[type, list] = {}
+
+    def visit(node: Any) -> None:
+        cls = node.__class__
+        found = classes.get(cls)
+        if found is None:
+            classes[cls] = [node]
+        else:
+            found.append(node)
+        for code in node.__children__():
+            for child in code.nodes:
+                visit(child)
+
+    for node in wikicode.nodes:
+        visit(node)
+    return classes
 
 
 # -- the first-character lookahead of a badword/informal regex ---------------------------
@@ -445,12 +478,33 @@ def _regex_extractor(dependent: Any, checks: frozenset) -> Callable[..., Any] | 
     return partial(regex_matches, faster, getattr(extractor, "exclude_re", None))
 
 
+def _regex_lines(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    process = getattr(dependent, "process", None)
+    if not (
+        isinstance(process, MethodType)
+        and process.__func__ is extractors.regex.process
+        and type(process.__self__) is extractors.regex
+    ):
+        return None
+    extractor = process.__self__
+    faster = first_char_lookahead(extractor.group_re)
+    if faster is None or not line_local(extractor.group_re):
+        return None
+    return line_matches(faster, getattr(extractor, "exclude_re", None))
+
+
 def _longest_repeated(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
     process = getattr(dependent, "process", None)
     if process is chars._process_longest_repeated_char:
         return longest_repeated_char
     if process is chars._process_longest_repeated_char_added:
         return longest_repeated_char_added
+    return None
+
+
+def _node_class_map(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    if getattr(dependent, "process", None) is parsed._process_node_class_map:
+        return node_class_map
     return None
 
 
@@ -464,6 +518,8 @@ SUBSTITUTIONS: tuple[Substitution, ...] = (
     Substitution("lower_case", _lower_case),
     Substitution("builtin_map", _builtin_map),
     Substitution("tokenize", _tokenized),
+    Substitution("regex_lines", _regex_lines),
+    Substitution("node_class_map", _node_class_map),
     Substitution("regex_lookahead", _regex_extractor),
 )
 
