@@ -22,7 +22,9 @@ IDLE = re.compile(
     r"\b(select|poll|epoll_wait|wait|_recv_bytes|recv|accept|_wait_for_tstate_lock)\b \("
 )
 GROUPS = {
-    "fast regex (badwords/informals)": re.compile(r"\bregex_matches \("),
+    "fast regex (badwords/informals)": re.compile(
+        r"\bregex_matches \(|\bLineMatches\.\w+ \([^)]*fast_features"
+    ),
     "fast tokenizer": re.compile(r"\b(tokenize|era_tokens|wikitext_tokens) \([^)]*fast_features"),
     "mwparserfromhell": re.compile(r"mwparserfromhell"),
     "asyncio/uvicorn/HTTP/mwapi": re.compile(

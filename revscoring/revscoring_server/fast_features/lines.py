@@ -106,9 +106,7 @@ class LineMatches:
             return tuple(match.group(2) for match in self.group_re.finditer(line))
         exclude = self.exclude_re.match
         return tuple(
-            match.group(2)
-            for match in self.group_re.finditer(line)
-            if not exclude(match.group(2))
+            match.group(2) for match in self.group_re.finditer(line) if not exclude(match.group(2))
         )
 
     def _line(self, line: str) -> tuple[str, ...]:

@@ -37,7 +37,8 @@ substitution               replaces / why equal
                            generator and ``enumerate``), and legacy tokenizers of older
                            deltas: :func:`tokenize`, the same regex ``finditer`` in one loop,
                            keeping deltas' one-Token-per-distinct-string (typed by its first
-                           occurrence) behaviour.
+                           occurrence) behaviour, each Token made without ``Token.__new__``
+                           and ``__init__``'s Python calls (:func:`tokenize` says why equal).
 ``regex_lookahead``        ``datasources.meta.extractors.regex.process`` (badwords,
                            informals): the same matches from a compiled regex with a
                            first-character lookahead (:func:`first_char_lookahead`, which says
@@ -153,10 +154,16 @@ def filter_token_types(types: frozenset, inverse: bool, tokens: Iterable[Any]) -
     return [token for token in tokens if token.type not in types]
 
 
+_new_str = str.__new__
+
+
 def tokenize(regex: re.Pattern, text: str) -> list[Token]:
     """deltas ``RegexTokenizer.tokenize``: one Token per match, typed by the matching
     group, and (as deltas does) one Token object per distinct string, typed by its first
-    occurrence."""
+    occurrence. A Token is made as ``Token(value, type=t)`` makes it, without its two Python
+    calls: ``Token.__new__`` of a plain ``str`` (``match.group(0)`` of a ``str`` text) is
+    ``str.__new__(Token, value)``, and ``Token.__init__`` sets ``type`` to ``str(t)`` (``None``
+    for ``None``), which is ``t`` itself (``lastgroup`` is a ``str`` or ``None``)."""
     tokens: dict[str, Token] = {}
     result = []
     append = result.append
@@ -165,7 +172,8 @@ def tokenize(regex: re.Pattern, text: str) -> list[Token]:
         value = match.group(0)
         token = get(value)
         if token is None:
-            token = Token(value, type=match.lastgroup)
+            token = _new_str(Token, value)
+            token.type = match.lastgroup
             tokens[value] = token
         append(token)
     return result
