@@ -1,4 +1,4 @@
-"""FAST_FEATURES computes exactly the stock feature values (``==``, not approx).
+"""FAST_FEATURES computes exactly the stock feature values (same type and repr).
 
 Every served model type (the demo models) and the real ORES-era binaries are loaded twice,
 with and without the fast implementations, and compared on every revision of the embedded
@@ -241,6 +241,7 @@ def test_every_model_gets_substitutions_and_reuse(model_pairs: dict[str, tuple[A
         "tokenize",
         "regex_lines",
         "node_class_map",
+        "parse",
     } <= set(edit.fast_substitutions)
     assert len(edit.text_pairs) >= 10
     if "dewiki-damaging" in model_pairs:  # an ORES-era graph (revscoring 2.2, deltas 0.4)
@@ -380,6 +381,61 @@ MARKUP = st.sampled_from(
 RUN = st.tuples(st.sampled_from("aA!?.=-zé😀 \n"), st.integers(3, 60)).map(lambda t: t[0] * t[1])
 CHUNK = st.one_of(WORDS, WORDS, WORDS, MARKUP, RUN, st.text(max_size=12))
 WIKITEXT = st.lists(CHUNK, min_size=1, max_size=80).map(" ".join)
+
+
+def _tree(value: Any) -> Any:
+    """A parsed tree as nested (class, attributes) down to its strings: every node, every
+    Wikicode and node list (with their classes), every attribute by type and repr."""
+    from mwparserfromhell.nodes import Node
+    from mwparserfromhell.nodes.extras import Attribute, Parameter
+    from mwparserfromhell.wikicode import Wikicode
+
+    if isinstance(value, Wikicode):
+        return ("Wikicode", type(value.nodes).__name__, [_tree(node) for node in value.nodes])
+    if isinstance(value, (Node, Parameter, Attribute)):
+        return (type(value).__name__, {k: _tree(v) for k, v in sorted(vars(value).items())})
+    if isinstance(value, list):
+        return (type(value).__name__, [_tree(item) for item in value])
+    return (type(value).__name__, repr(value))
+
+
+TRICKY_WIKITEXT = [
+    "{{a|{{b|[[c|{{d}}]]}}}} <ref>{{e|f=<b>g</b>}}</ref>",
+    "[[a|b|c]] [[|x]] [[a]] [[a|]] [[a|[[b]]]] [[File:x.jpg|thumb|[[y]] z]]",
+    "{{a|b=c=d|=e|f|g=|{{h}}=i|1=j|k}} {{}} {{a|}} {{ a | b = c }}",
+    "{{a|[[b|c]]|d=[[e]]}} {{{arg|default}}} {{#if:x|y|z}}",
+    "[[a|b",
+    "{{a|b",
+    "{{a|b=",
+    "[[a{{b}}]]",
+    "<ref name=x>{{a|b}}",
+    "== {{a}} ==\n&amp; &#123; <!-- {{b}} --> [http://x.org {{c}}]",
+    "",
+]
+
+
+@settings(deadline=None)
+@given(WIKITEXT | st.sampled_from(TRICKY_WIKITEXT))
+def test_parse_text_builds_revscorings_tree(text: str) -> None:
+    import mwparserfromhell
+
+    from revscoring_server.fast_features.parse import parse_text
+
+    stock = mwparserfromhell.parse(text)
+    fast = parse_text(text)
+    assert _tree(fast) == _tree(stock)
+    assert str(fast) == str(stock)
+
+
+def test_parse_text_builds_revscorings_tree_on_the_corpus(corpus: Corpus) -> None:
+    import mwparserfromhell
+
+    from revscoring_server.fast_features.parse import parse_text
+
+    texts = {revision["text"] for revision in corpus.revisions.values()} | set(TRICKY_WIKITEXT)
+    for text in texts:
+        assert _tree(parse_text(text)) == _tree(mwparserfromhell.parse(text))
+    assert len(texts) > 200
 
 
 @given(WIKITEXT | st.sampled_from(["{{a|{{b|[[c|{{d}}]]}}}} <ref>{{e|f=<b>g</b>}}</ref>"]))

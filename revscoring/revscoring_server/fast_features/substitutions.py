@@ -52,6 +52,11 @@ substitution               replaces / why equal
                            (``wikicode.filter()``: nested generators and a match per node):
                            :func:`node_class_map`, the same pre-order walk over
                            ``__children__()`` in one recursive function.
+``parse``                  ``features.wikitext.datasources.parsed._process_wikicode``
+                           (``mwparserfromhell.parse``): :func:`.parse.parse_text`, the same
+                           tokenizer and builder, with Text, Wikicode, wikilink, template and
+                           parameter objects made directly (:mod:`.parse` says why the tree
+                           is the same).
 ``longest_repeated_char``  ``features.wikitext.features.chars._process_longest_repeated_char``
                            (``itertools.groupby`` over every char of the lowered text):
                            :func:`longest_repeated_char`, the longest match of the compiled
@@ -87,6 +92,7 @@ from revscoring.languages.features.dictionary.util import MultiDictChecker
 
 from .lines import line_local, line_matches
 from .memo import memoised
+from .parse import parse_text
 
 # -- the fast functions --------------------------------------------------------------------
 
@@ -510,6 +516,12 @@ def _longest_repeated(dependent: Any, checks: frozenset) -> Callable[..., Any] |
     return None
 
 
+def _parse(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    if getattr(dependent, "process", None) is parsed._process_wikicode:
+        return parse_text
+    return None
+
+
 def _node_class_map(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
     if getattr(dependent, "process", None) is parsed._process_node_class_map:
         return node_class_map
@@ -528,6 +540,7 @@ SUBSTITUTIONS: tuple[Substitution, ...] = (
     Substitution("tokenize", _tokenized),
     Substitution("regex_lines", _regex_lines),
     Substitution("node_class_map", _node_class_map),
+    Substitution("parse", _parse),
     Substitution("regex_lookahead", _regex_extractor),
 )
 
