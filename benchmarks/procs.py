@@ -159,6 +159,21 @@ class Server:
                 pass
         return total
 
+    def pss(self) -> int:
+        """Proportional set size of the process tree, bytes (``/proc/<pid>/smaps_rollup``):
+        a page shared by n of its processes counts 1/n in each, so the sum counts it once."""
+        total = 0
+        for proc in self.processes():
+            try:
+                with open(f"/proc/{proc.pid}/smaps_rollup") as handle:
+                    for line in handle:
+                        if line.startswith("Pss:"):
+                            total += int(line.split()[1]) * 1024
+                            break
+            except OSError:
+                pass
+        return total
+
     def cpu(self) -> float:
         """CPU seconds (user + system) of the process tree so far."""
         total = 0.0

@@ -56,6 +56,7 @@ class Report:
     floor: dict[str, Any] = field(default_factory=dict)
     runs: list[RunRecord] = field(default_factory=list)
     batch: list[dict[str, Any]] = field(default_factory=list)
+    memory: list[dict[str, Any]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

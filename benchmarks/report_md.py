@@ -214,6 +214,23 @@ def render(report: Report) -> str:
             )
         add("")
 
+    if report.memory:
+        add("## Revscoring memory: PSS of the process tree after the same revisions")
+        add("")
+        add(
+            "Shared pages counted once (`Pss` of `/proc/<pid>/smaps_rollup`, summed over the "
+            "server and its pool's processes), uncached, no kept values."
+        )
+        add("")
+        add("| workers | processes | revisions | PSS at start MB | PSS after MB | RSS after MB |")
+        add("| --- | --- | --- | --- | --- | --- |")
+        for row in report.memory:
+            add(
+                f"| {row['workers']} | {row['processes']} | {row['revisions']} | "
+                f"{row['pss_start_mb']:.0f} | {row['pss_mb']:.0f} | {row['rss_mb']:.0f} |"
+            )
+        add("")
+
     if report.skipped or report.notes:
         add("## Notes")
         add("")

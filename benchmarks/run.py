@@ -53,6 +53,7 @@ CASES = (
     "rs-pool1",
     "rs-pool2",
     "rs-cached",
+    "rs-memory",
     "ores-batch",
     "outlink",
     "revert-risk",
@@ -249,6 +250,18 @@ class Harness:
             f"  {name} ready in {time.perf_counter() - started:.1f}s on port {port}, "
             f"{server.rss() / MB:.0f} MB over {len(server.pids())} processes"
         )
+        if self.args.py_spy:
+            # a sampling profile of the server (and its workers) until it stops
+            out = self.args.py_spy / f"{name}-{time.strftime('%H%M%S')}.txt"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.Popen(
+                [self.args.py_spy_bin, "record", "--pid", str(server.process.pid)]
+                + ["--subprocesses", "--nonblocking", "--format", "raw", "--rate", "97"]
+                + ["--output", str(out)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            say(f"  py-spy recording into {out}")
         return server
 
     # -- one load run ----------------------------------------------------------------------
@@ -390,7 +403,9 @@ class Harness:
 
     # -- cases -----------------------------------------------------------------------------
 
-    def _floor_cmd(self, ids: list[int], goodfaith: bool = False) -> list[str] | None:
+    def _floor_cmd(
+        self, ids: list[int], goodfaith: bool = False, stock: bool = False
+    ) -> list[str] | None:
         python = self.pythons["revscoring"]
         folder = self.models_dir / "revscoring"
         model = folder / "enwiki-damaging" / "model.bin"
@@ -401,14 +416,18 @@ class Harness:
         argv += ["--model", f"enwiki-damaging={model}", "--rev-ids", ",".join(map(str, ids))]
         if goodfaith:
             argv += ["--model", f"enwiki-goodfaith={folder / 'enwiki-goodfaith' / 'model.bin'}"]
+        if stock:
+            argv.append("--stock")
         return argv
 
     def _floor_env(self) -> dict[str, str]:
         return {**os.environ, **({"NLTK_DATA": str(self.nltk_data)} if self.nltk_data else {})}
 
-    def floor_one(self, ids: list[int], goodfaith: bool = False) -> dict[str, Any]:
+    def floor_one(
+        self, ids: list[int], goodfaith: bool = False, stock: bool = False
+    ) -> dict[str, Any]:
         """Each revision scored once in one process: times by revision, CPU, others."""
-        argv = self._floor_cmd(ids, goodfaith)
+        argv = self._floor_cmd(ids, goodfaith, stock)
         assert argv is not None
         out = CACHE / "floor-1.json"
         busy0, wall0 = machine_busy(), time.perf_counter()
@@ -513,8 +532,10 @@ class Harness:
             return None
         say(f"CPU floor next to {case}: one process on {len(ids)} revisions, then two ...")
         one = self.floor_one(ids)
+        stock = self.floor_one(ids, stock=True)
         two = self.floor_two(ids, 4.0 if self.quick else 10.0)
         adjacent = {
+            "stock_cpu_ms": stock["cpu"] * 1000 / len(ids),
             "times": one["times"],
             "one_p50_ms": statistics.median(one["times"].values()) * 1000,
             "one_cpu_ms": one["cpu"] * 1000 / len(ids),
@@ -611,6 +632,65 @@ class Harness:
                         self.paired_c1(adjacent, record, ids)
         finally:
             server.stop()
+
+    async def revscoring_memory(self) -> None:
+        """PSS of the whole process tree (shared pages counted once) after the same 60
+        revisions, thread mode against a pool of 2 (uncached, no kept values)."""
+        python = self.python_for("revscoring")
+        model = self.models_dir / "revscoring" / "enwiki-damaging" / "model.bin"
+        if python is None or not model.is_file():
+            self.skip("rs-memory: no revscoring interpreter or demo model")
+            return
+        ids = self.corpus.scored_rev_ids()[:60] if self.corpus else []
+        for workers in (0, 2):
+            env = {
+                **self.rs_env(),
+                "INFERENCE_NAME": "enwiki-damaging",
+                "MODEL_PATH": str(model),
+                "PROCESS_POOL_WORKERS": str(workers),
+                "SCORE_CACHE_SIZE": "0",
+                "FAST_FEATURES_REUSE_BYTES": "0",
+            }
+            if workers:
+                env["POOL_MIN_BYTES"] = "0"
+            server = self.start_server(
+                "rs-memory",
+                [python, "-m", "revscoring_server"],
+                cwd=ROOT / "revscoring",
+                env=env,
+                ready_path="/v1/models/enwiki-damaging",
+            )
+            if server is None:
+                return
+            try:
+                requests = [
+                    loadgen.encode_request(
+                        "127.0.0.1",
+                        server.port,
+                        "POST",
+                        "/v1/models/enwiki-damaging:predict",
+                        {"rev_id": r},
+                    )
+                    for r in ids
+                ]
+                started = server.pss()
+                await self._all(server.port, requests, 2)
+                await asyncio.sleep(1.0)
+                row = {
+                    "workers": workers,
+                    "processes": len(server.pids()),
+                    "pss_start_mb": started / MB,
+                    "pss_mb": server.pss() / MB,
+                    "rss_mb": server.rss() / MB,
+                    "revisions": len(ids),
+                }
+                say(
+                    f"  {workers} workers: PSS {row['pss_start_mb']:.0f} -> {row['pss_mb']:.0f}"
+                    f" MB, RSS {row['rss_mb']:.0f} MB over {row['processes']} processes"
+                )
+                self.report.memory.append(row)
+            finally:
+                server.stop()
 
     async def ores_batch(self) -> None:
         python = self.python_for("revscoring")
@@ -1064,6 +1144,8 @@ class Harness:
                     await self.revscoring_predict(case, workers, cached=False)
                 elif case == "rs-cached" and rs_ready:
                     await self.revscoring_predict(case, 2, cached=True)
+                elif case == "rs-memory" and rs_ready:
+                    await self.revscoring_memory()
                 elif case == "ores-batch" and rs_ready:
                     await self.ores_batch()
                 elif case == "outlink":
@@ -1131,6 +1213,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=Path,
         default=os.environ.get("NLTK_DATA") or (shared if shared.is_dir() else None),
     )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        help="record a py-spy profile (raw collapsed stacks) of every server into this "
+        "directory; summarise one with benchmarks/spy_top.py",
+    )
+    parser.add_argument("--py-spy-bin", default="py-spy", help="the py-spy executable")
     parser.add_argument(
         "--out",
         type=Path,

@@ -66,3 +66,88 @@ async def test_a_worker_that_died_while_idle_costs_no_request(pool: ProcessPool)
     pid, result = await pool.run(_work, 4)
     assert result == 12 and pid not in pids
     assert pool.call(_work, 5)[1] == 15
+
+
+# -- the preloading fork server (the default start method) -----------------------------------
+
+_BIG = 64 * 1024 * 1024
+
+
+def _load_big() -> None:
+    _state["loaded_in"] = os.getpid()
+    _state["big"] = bytes(range(256)) * (_BIG // 256)  # 64 MiB of real, written pages
+
+
+def _where_loaded_and_memory(_: int) -> tuple[int, int, int]:
+    """(pid that ran the initializer, this worker's parent, private KiB of this worker)."""
+    assert len(_state["big"]) == _BIG
+    private = 0
+    with open(f"/proc/{os.getpid()}/smaps_rollup") as handle:
+        for line in handle:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                private += int(line.split()[1])
+    return _state["loaded_in"], os.getppid(), private
+
+
+def _check_shared(pool: ProcessPool) -> None:
+    server = pool.server_pid()
+    for _ in range(4):
+        loaded_in, parent, private_kib = pool.call(_where_loaded_and_memory, 0)
+        # the fork server ran the initializer once; its workers share the 64 MiB it made
+        assert loaded_in == server and parent == server
+        assert private_kib * 1024 < _BIG / 2
+
+
+def test_workers_share_what_the_fork_server_loaded() -> None:
+    pool = ProcessPool(2, initializer=_load_big)
+    try:
+        assert pool.server_pid() not in (None, os.getpid())
+        _check_shared(pool)
+        # a replacement worker is forked from the same loaded fork server
+        with pytest.raises(WorkerCrashed):
+            pool.call(_die, 0)
+        _check_shared(pool)
+    finally:
+        pool.shutdown()
+
+
+def test_a_pool_made_beside_other_threads_starts_a_fresh_fork_server() -> None:
+    """Forking a process with other threads is unsafe: the fork server is then a new
+    interpreter, and its workers still share what it loaded."""
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        pool = ProcessPool(2, initializer=_load_big)
+    finally:
+        stop.set()
+        other.join()
+    try:
+        _check_shared(pool)
+    finally:
+        pool.shutdown()
+
+
+def test_a_dead_fork_server_is_started_again() -> None:
+    pool = ProcessPool(1, initializer=_init, initargs=(4,))
+    try:
+        first = pool.server_pid()
+        os.kill(first, signal.SIGKILL)
+        with pytest.raises(WorkerCrashed):
+            pool.call(_die, 0)
+        # the replacement worker comes from a new fork server, which ran the initializer
+        assert pool.call(_work, 2)[1] == 8
+        assert pool.server_pid() not in (None, first)
+    finally:
+        pool.shutdown()
+
+
+def test_shutdown_stops_the_fork_server() -> None:
+    pool = ProcessPool(1, initializer=_init, initargs=(1,))
+    server = pool.server_pid()
+    pool.call(_work, 1)
+    pool.shutdown()
+    with pytest.raises(ProcessLookupError):
+        os.kill(server, 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from inference_common.errors import ModelServerError
 from inference_testing.hypothesis_profiles import CI, examples
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from revscoring_server import scoring
-from revscoring_server.fast_features import TextReuse, substitutions
+from revscoring_server.fast_features import TextReuse, lines, substitutions
 from revscoring_server.fetch import fetch_revision_docs, union_needs
 from revscoring_server.revision_docs import RevisionDocs
 from revscoring_server.settings import RevscoringSettings
@@ -153,6 +154,61 @@ def test_regex_lookahead_matches_as_revscoring(text: str) -> None:
             )
 
 
+LINED_TEXT = st.lists(BAD_TEXT, max_size=6).map("\n".join)
+
+
+@settings(deadline=None)
+@given(LINED_TEXT)
+@example("ass\nass\n\nlol lol\nhaha\n")
+@example("\nkut\r\nKUT\n")
+def test_regex_lines_match_as_revscoring(text: str) -> None:
+    """Line by line, with kept lines (the second call finds them), revscoring's matches."""
+    for extractor, faster in _extractors():
+        assert lines.line_local(extractor.group_re)
+        store = lines.line_matches(faster, getattr(extractor, "exclude_re", None))
+        for value in (text, text, text.split(" "), None):
+            assert exact(store(value)) == exact(extractor.process(value))
+
+
+@pytest.mark.parametrize(
+    "alternatives",
+    [
+        r"a\sb",  # \s matches a newline
+        r"a.b",  # so does . (with DOTALL)
+        r"a[^x]b",
+        r"a\Wb",
+        r"a[\x00-\x20]b",
+        r"a\n",
+        r"(?<=x)a",  # lookarounds see past a line's edge
+        r"a(?=\s)",
+        r"^a",
+        r"a$",
+        r"(a)\3",
+        r"\Ba",
+    ],
+)
+def test_line_local_refuses_what_can_see_across_lines(alternatives: str) -> None:
+    assert not lines.line_local(re.compile(r"(\b)(" + alternatives + r")(\b)", re.I | re.S))
+    assert lines.line_local(re.compile(r"(\b)(a[\w-]b+|c\d)(\b)", re.I))
+
+
+def test_line_local_is_needed() -> None:
+    """Why it refuses: a match across a newline is lost line by line (kills the mutant
+    ``line_local = lambda pattern: True``, with the test above)."""
+    group_re = re.compile(r"(\b)(a\sb)(\b)", re.I)
+    assert [match.group(2) for match in group_re.finditer("a\nb")] == ["a\nb"]
+    assert lines.LineMatches(group_re, None)("a\nb") == []
+
+
+def test_line_store_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lines, "LINE_MEMO_CHARS", 100)
+    store = lines.LineMatches(re.compile(r"(\b)(ass)(\b)"), None)
+    assert store("ass " * 10 + "\n" + "x ass " * 10) == ["ass"] * 20
+    assert store("ass " * 10) == ["ass"] * 10
+    assert store._chars <= 100 and len(store._kept) == 1  # the 60-char line made way
+    assert store("x ass " * 10) == ["ass"] * 10 and store.misses == 4
+
+
 # -- whole models ------------------------------------------------------------------------
 
 
@@ -193,9 +249,15 @@ def test_every_model_gets_substitutions_and_reuse(model_pairs: dict[str, tuple[A
             continue  # item models read JSON, not wikitext
         assert fast.loaded.fast_substitutions, name
     edit = model_pairs["enwiki-damaging"][1].loaded
-    assert {"dictionary_split", "longest_repeated_char", "uppercase_filter", "tokenize"} <= set(
-        edit.fast_substitutions
-    )
+    assert {
+        "dictionary_split",
+        "longest_repeated_char",
+        "uppercase_filter",
+        "tokenize",
+        "regex_lines",
+        "node_class_map",
+        "parse",
+    } <= set(edit.fast_substitutions)
     assert len(edit.text_pairs) >= 10
     if "dewiki-damaging" in model_pairs:  # an ORES-era graph (revscoring 2.2, deltas 0.4)
         assert model_pairs["dewiki-damaging"][1].loaded.text_pairs
@@ -345,6 +407,77 @@ MARKUP = st.sampled_from(
 RUN = st.tuples(st.sampled_from("aA!?.=-zé😀 \n"), st.integers(3, 60)).map(lambda t: t[0] * t[1])
 CHUNK = st.one_of(WORDS, WORDS, WORDS, MARKUP, RUN, st.text(max_size=12))
 WIKITEXT = st.lists(CHUNK, min_size=1, max_size=80).map(" ".join)
+
+
+def _tree(value: Any) -> Any:
+    """A parsed tree as nested (class, attributes) down to its strings: every node, every
+    Wikicode and node list (with their classes), every attribute by type and repr."""
+    from mwparserfromhell.nodes import Node
+    from mwparserfromhell.nodes.extras import Attribute, Parameter
+    from mwparserfromhell.wikicode import Wikicode
+
+    if isinstance(value, Wikicode):
+        return ("Wikicode", type(value.nodes).__name__, [_tree(node) for node in value.nodes])
+    if isinstance(value, (Node, Parameter, Attribute)):
+        return (type(value).__name__, {k: _tree(v) for k, v in sorted(vars(value).items())})
+    if isinstance(value, list):
+        return (type(value).__name__, [_tree(item) for item in value])
+    return (type(value).__name__, repr(value))
+
+
+TRICKY_WIKITEXT = [
+    "{{a|{{b|[[c|{{d}}]]}}}} <ref>{{e|f=<b>g</b>}}</ref>",
+    "[[a|b|c]] [[|x]] [[a]] [[a|]] [[a|[[b]]]] [[File:x.jpg|thumb|[[y]] z]]",
+    "{{a|b=c=d|=e|f|g=|{{h}}=i|1=j|k}} {{}} {{a|}} {{ a | b = c }}",
+    "{{a|[[b|c]]|d=[[e]]}} {{{arg|default}}} {{#if:x|y|z}}",
+    "[[a|b",
+    "{{a|b",
+    "{{a|b=",
+    "[[a{{b}}]]",
+    "<ref name=x>{{a|b}}",
+    "== {{a}} ==\n&amp; &#123; <!-- {{b}} --> [http://x.org {{c}}]",
+    "",
+]
+
+
+@settings(deadline=None)
+@given(WIKITEXT | st.sampled_from(TRICKY_WIKITEXT))
+def test_parse_text_builds_revscorings_tree(text: str) -> None:
+    import mwparserfromhell
+
+    from revscoring_server.fast_features.parse import parse_text
+
+    stock = mwparserfromhell.parse(text)
+    fast = parse_text(text)
+    assert _tree(fast) == _tree(stock)
+    assert str(fast) == str(stock)
+
+
+def test_parse_text_builds_revscorings_tree_on_the_corpus(corpus: Corpus) -> None:
+    import mwparserfromhell
+
+    from revscoring_server.fast_features.parse import parse_text
+
+    texts = {revision["text"] for revision in corpus.revisions.values()} | set(TRICKY_WIKITEXT)
+    for text in texts:
+        assert _tree(parse_text(text)) == _tree(mwparserfromhell.parse(text))
+    assert len(texts) > 200
+
+
+@given(WIKITEXT | st.sampled_from(["{{a|{{b|[[c|{{d}}]]}}}} <ref>{{e|f=<b>g</b>}}</ref>"]))
+def test_node_class_map_is_revscorings(text: str) -> None:
+    """The same classes in the same order, each with the same nodes (the very objects of
+    the one parsed tree) in the same order."""
+    import mwparserfromhell
+    from revscoring.features.wikitext.datasources import parsed
+
+    code = mwparserfromhell.parse(text)
+    stock = parsed._process_node_class_map(code)
+    fast = substitutions.node_class_map(code)
+    assert list(fast) == list(stock)
+    assert {k: [id(n) for n in v] for k, v in fast.items()} == {
+        k: [id(n) for n in v] for k, v in stock.items()
+    }
 
 
 def _edit(template: RevisionDocs, text: str, parent_text: str) -> RevisionDocs:
@@ -498,7 +631,7 @@ def _library() -> tuple[list[Any], dict[Any, Any]]:
             if leaves <= roots:
                 features.append(feature)
     context, counts = substitutions.fast_context(expand(features), {})
-    assert {"dictionary_filter", "stem_map", "dictionary_split", "regex_lookahead"} <= set(counts)
+    assert {"dictionary_filter", "stem_map", "dictionary_split", "regex_lines"} <= set(counts)
     return features, context
 
 

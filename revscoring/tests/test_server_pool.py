@@ -20,7 +20,7 @@ from inference_common.mediawiki import MediaWikiClient
 from revscoring_server.engine import cache_key
 from revscoring_server.model import build_engine
 from revscoring_server.model_info import FIELDS as MODEL_INFO_FIELDS
-from revscoring_server.scoring import load_served_model
+from revscoring_server.scoring import describe_worker_models, load_served_model
 from revscoring_server.settings import RevscoringSettings
 
 from .support import Server
@@ -77,6 +77,17 @@ async def test_the_main_process_holds_no_estimator_yet_describes_models_alike(
         ]
         assert answers[0] == answers[1]
         assert answers[0]["enwiki"]["models"][type_name]["statistics"]["thresholds"]
+
+
+async def test_workers_are_forked_from_the_pools_loaded_fork_server(pooled: Server) -> None:
+    """The models are loaded once, by the pool's fork server; every worker is its child (so
+    the estimators, dictionaries and imports are pages they share) and holds them."""
+    pool = pooled.engine.pool
+    assert pool is not None and pool.server_pid() not in (None, os.getpid())
+    parents = await asyncio.gather(*(pool.run(os.getppid) for _ in range(6)))
+    assert set(parents) == {pool.server_pid()}
+    described = pool.call(describe_worker_models)
+    assert set(described) == set(MODELS)
 
 
 def test_a_model_a_worker_cannot_load_fails_the_start_with_its_reason(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from inference_common.resources import SharedResources
 from inference_common.wikis import wikipedia_host
 
 from . import output
-from .outlinks import features_string, outlink_qids, resolve_page
+from .outlinks import OutlinkCache, features_string, page_outlink_qids, resolve_page
 from .predictor_client import Predictor, PredictorClient
 from .request import DEFAULT_THRESHOLD, TopicRequest, parse_request
 from .settings import TransformerSettings
@@ -84,6 +84,13 @@ class OutlinkTransformer(JsonModel):
         )
         self.wiki = self.resources.wiki
         self.events = self.resources.events
+        # pages' outlinks by latest revision, shared by all requests (a cache, like a score
+        # cache: it holds the wiki's answers, nothing of a request)
+        self.outlink_cache = (
+            OutlinkCache(settings.outlink_cache_size, settings.outlink_cache_ttl)
+            if settings.outlink_cache_size > 0
+            else None
+        )
 
     def load(self) -> bool:
         self.ready = True
@@ -150,7 +157,11 @@ class OutlinkTransformer(JsonModel):
         page = await resolve_page(
             self.wiki, endpoint, title=request.page_title, page_id=request.page_id
         )
-        qids = await outlink_qids(
-            self.wiki, endpoint, page.page_id, limit=self.settings.max_outlinks
+        qids = await page_outlink_qids(
+            self.wiki,
+            endpoint,
+            page,
+            limit=self.settings.max_outlinks,
+            cache=self.outlink_cache,
         )
         return page.title, page.page_id, features_string(qids)

@@ -1,13 +1,20 @@
 """A page's outlinks as Wikidata ids: the model's features.
 
-Two Action API calls (more with continuation):
+Two Action API calls (more with continuation), the second only when the answer is not
+kept already:
 
-1. ``titles=T`` (or ``pageids=N``) with ``redirects=1``: does the page exist, and what is
-   its id and canonical title (after normalization and redirects)?
+1. ``titles=T`` (or ``pageids=N``) with ``redirects=1&prop=revisions&rvprop=ids``: does
+   the page exist, what is its id and canonical title (after normalization and
+   redirects), and which is its latest revision? (``prop=info`` says that too, at half
+   again the wiki's CPU: measured 13-14 ms against 8-9 ms per call on the embedded wiki.)
 2. ``pageids=N&generator=links&gplnamespace=0&gpllimit=max&prop=pageprops
    &ppprop=wikibase_item&redirects=1``, following ``continue``: the pages it links to in
    the main namespace, links to redirects resolved to their targets, each with its
    Wikidata id. Red links and pages without a Wikidata item add nothing.
+
+:class:`OutlinkCache` keeps the answer of 2 per wiki, page and latest revision (an edit of
+the page is a new key), for at most ``OUTLINK_CACHE_TTL`` seconds (a linked page's new
+Wikidata id is seen after that at the latest).
 
 The ids are kept in the order the wiki gives them until ``limit`` are read (no further
 calls after that), then sorted by number: the feature string of a page does not depend
@@ -18,6 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -44,6 +53,7 @@ MAX_LINK_CALLS = 20
 class Page:
     page_id: int
     title: str
+    latest_revision: int | None = None
 
 
 async def resolve_page(
@@ -54,7 +64,7 @@ async def resolve_page(
     page_id: int | None = None,
 ) -> Page:
     """The page a title (or id) names, redirects followed; ``PageNotFound`` if none."""
-    params: dict[str, Any] = {"redirects": 1}
+    params: dict[str, Any] = {"redirects": 1, "prop": "revisions", "rvprop": "ids"}
     if title is not None:
         params["titles"] = title
         what = repr(title)
@@ -65,7 +75,9 @@ async def resolve_page(
     page = require_page(query, what)
     if not isinstance(page.get("pageid"), int) or not isinstance(page.get("title"), str):
         raise UpstreamError(f"MediaWiki answered page {what} without its id and title")
-    return Page(page["pageid"], page["title"])
+    revisions = page.get("revisions")
+    latest = revisions[0].get("revid") if isinstance(revisions, list) and revisions else None
+    return Page(page["pageid"], page["title"], latest if isinstance(latest, int) else None)
 
 
 def qids_of(pages: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -109,3 +121,54 @@ async def outlink_qids(
                 logger.info("page %d: read the first %d calls of links only", page_id, calls)
                 break
     return list(seen)
+
+
+class OutlinkCache:
+    """Outlink ids by (wiki, page, latest revision, limit): a bounded LRU whose entries
+    expire after ``ttl`` seconds. Shared by every request of a server; holds only what the
+    wiki answered, never request state."""
+
+    def __init__(self, max_entries: int, ttl: float) -> None:
+        self.max_entries = max_entries
+        self.ttl = ttl
+        self._entries: OrderedDict[tuple, tuple[float, tuple[str, ...]]] = OrderedDict()
+
+    def get(self, key: tuple) -> list[str] | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        stored, qids = entry
+        if time.monotonic() - stored > self.ttl:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return list(qids)
+
+    def put(self, key: tuple, qids: list[str]) -> None:
+        self._entries[key] = (time.monotonic(), tuple(qids))
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+async def page_outlink_qids(
+    client: MediaWikiClient,
+    endpoint: Endpoint,
+    page: Page,
+    *,
+    limit: int,
+    cache: OutlinkCache | None,
+) -> list[str]:
+    """:func:`outlink_qids` of a resolved page, from ``cache`` when the page's latest
+    revision was read there recently."""
+    if cache is None or page.latest_revision is None:
+        return await outlink_qids(client, endpoint, page.page_id, limit=limit)
+    key = (endpoint.wiki_host or endpoint.api_url, page.page_id, page.latest_revision, limit)
+    qids = cache.get(key)
+    if qids is None:
+        qids = await outlink_qids(client, endpoint, page.page_id, limit=limit)
+        cache.put(key, qids)
+    return qids

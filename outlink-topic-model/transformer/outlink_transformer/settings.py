@@ -33,6 +33,19 @@ class TransformerSettings(ServerSettings):
         10.0, gt=0, le=600, description="Seconds to wait for the predictor's answer."
     )
     max_outlinks: int = Field(1000, ge=1, le=10_000, description="Outlinks read per page.")
+    outlink_cache_size: int = Field(
+        10_000,
+        ge=0,
+        le=10_000_000,
+        description="Pages whose outlinks are kept, by latest revision (0: none kept).",
+    )
+    outlink_cache_ttl: float = Field(
+        600.0,
+        gt=0,
+        le=86_400,
+        description="Seconds a page's kept outlinks serve (a linked page's new Wikidata id "
+        "is seen after this at the latest; an edit of the page itself at once).",
+    )
     eventgate_stream: str | None = Field(
         PREDICTION_CHANGE_STREAM, description="Stream of the prediction change events."
     )

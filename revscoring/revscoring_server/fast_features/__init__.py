@@ -6,7 +6,8 @@ Two mechanisms, both local to the models loaded through :func:`..legacy_models.l
 * :mod:`.substitutions`: equivalent implementations of hot datasources and features, put
   into a model's solve context at load time (each one documented there with what it
   replaces and why the values are equal), with bounded per-word memos (:mod:`.memo`)
-  shared by the parent and current text and across requests;
+  shared by the parent and current text and across requests, and per-pattern stores of
+  badword/informal matches by line (:mod:`.lines`);
 * :mod:`.reuse`: a byte-bounded store of the text-derived values of recently scored
   revisions, so an edit whose parent was just scored does not process the parent again.
 

@@ -37,11 +37,26 @@ substitution               replaces / why equal
                            generator and ``enumerate``), and legacy tokenizers of older
                            deltas: :func:`tokenize`, the same regex ``finditer`` in one loop,
                            keeping deltas' one-Token-per-distinct-string (typed by its first
-                           occurrence) behaviour.
+                           occurrence) behaviour, each Token made without ``Token.__new__``
+                           and ``__init__``'s Python calls (:func:`tokenize` says why equal).
 ``regex_lookahead``        ``datasources.meta.extractors.regex.process`` (badwords,
                            informals): the same matches from a compiled regex with a
                            first-character lookahead (:func:`first_char_lookahead`, which says
                            why the matches are the same).
+``regex_lines``            the same, for patterns whose matches never contain a newline
+                           (:func:`.lines.line_local`): the lookahead regex run line by
+                           line, each distinct line's matches kept (:mod:`.lines`, which says
+                           why the matches of a text are its lines' matches in order), so the
+                           parent's unchanged lines are not matched again.
+``node_class_map``         ``features.wikitext.datasources.parsed._process_node_class_map``
+                           (``wikicode.filter()``: nested generators and a match per node):
+                           :func:`node_class_map`, the same pre-order walk over
+                           ``__children__()`` in one recursive function.
+``parse``                  ``features.wikitext.datasources.parsed._process_wikicode``
+                           (``mwparserfromhell.parse``): :func:`.parse.parse_text`, the same
+                           tokenizer and builder, with Text, Wikicode, wikilink, template and
+                           parameter objects made directly (:mod:`.parse` says why the tree
+                           is the same).
 ``longest_repeated_char``  ``features.wikitext.features.chars._process_longest_repeated_char``
                            (``itertools.groupby`` over every char of the lowered text):
                            :func:`longest_repeated_char`, the longest match of the compiled
@@ -70,12 +85,14 @@ from deltas import wikitext_split
 from deltas.tokenizers import RegexTokenizer, Token
 from revscoring.datasources.meta import extractors, filters, mappers
 from revscoring.dependencies import Dependent
-from revscoring.features.wikitext.datasources import tokenized
+from revscoring.features.wikitext.datasources import parsed, tokenized
 from revscoring.features.wikitext.features import chars
 from revscoring.languages.features.dictionary.datasources import dict_splitter
 from revscoring.languages.features.dictionary.util import MultiDictChecker
 
+from .lines import line_local, line_matches
 from .memo import memoised
+from .parse import parse_text
 
 # -- the fast functions --------------------------------------------------------------------
 
@@ -143,10 +160,16 @@ def filter_token_types(types: frozenset, inverse: bool, tokens: Iterable[Any]) -
     return [token for token in tokens if token.type not in types]
 
 
+_new_str = str.__new__
+
+
 def tokenize(regex: re.Pattern, text: str) -> list[Token]:
     """deltas ``RegexTokenizer.tokenize``: one Token per match, typed by the matching
     group, and (as deltas does) one Token object per distinct string, typed by its first
-    occurrence."""
+    occurrence. A Token is made as ``Token(value, type=t)`` makes it, without its two Python
+    calls: ``Token.__new__`` of a plain ``str`` (``match.group(0)`` of a ``str`` text) is
+    ``str.__new__(Token, value)``, and ``Token.__init__`` sets ``type`` to ``str(t)`` (``None``
+    for ``None``), which is ``t`` itself (``lastgroup`` is a ``str`` or ``None``)."""
     tokens: dict[str, Token] = {}
     result = []
     append = result.append
@@ -155,7 +178,8 @@ def tokenize(regex: re.Pattern, text: str) -> list[Token]:
         value = match.group(0)
         token = get(value)
         if token is None:
-            token = Token(value, type=match.lastgroup)
+            token = _new_str(Token, value)
+            token.type = match.lastgroup
             tokens[value] = token
         append(token)
     return result
@@ -167,6 +191,29 @@ def wikitext_tokens(text: str | None) -> list[Token]:
 
 def era_tokens(regex: re.Pattern, text: str | None) -> list[Token]:
     return tokenize(regex, text or "")
+
+
+def node_class_map(wikicode: Any) -> dict[type, list]:
+    """revscoring's ``parsed._process_node_class_map``: every node of the tree, grouped by
+    class, in the order of ``wikicode.filter()`` (pre-order: a node, then the nodes of each
+    Wikicode its ``__children__()`` yields, depth first), walked by one recursive function
+    instead of a chain of nested generators and a match function per node."""
+    classes: dict[type, list] = {}
+
+    def visit(node: Any) -> None:
+        cls = node.__class__
+        found = classes.get(cls)
+        if found is None:
+            classes[cls] = [node]
+        else:
+            found.append(node)
+        for code in node.__children__():
+            for child in code.nodes:
+                visit(child)
+
+    for node in wikicode.nodes:
+        visit(node)
+    return classes
 
 
 # -- the first-character lookahead of a badword/informal regex ---------------------------
@@ -445,12 +492,39 @@ def _regex_extractor(dependent: Any, checks: frozenset) -> Callable[..., Any] | 
     return partial(regex_matches, faster, getattr(extractor, "exclude_re", None))
 
 
+def _regex_lines(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    process = getattr(dependent, "process", None)
+    if not (
+        isinstance(process, MethodType)
+        and process.__func__ is extractors.regex.process
+        and type(process.__self__) is extractors.regex
+    ):
+        return None
+    extractor = process.__self__
+    faster = first_char_lookahead(extractor.group_re)
+    if faster is None or not line_local(extractor.group_re):
+        return None
+    return line_matches(faster, getattr(extractor, "exclude_re", None))
+
+
 def _longest_repeated(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
     process = getattr(dependent, "process", None)
     if process is chars._process_longest_repeated_char:
         return longest_repeated_char
     if process is chars._process_longest_repeated_char_added:
         return longest_repeated_char_added
+    return None
+
+
+def _parse(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    if getattr(dependent, "process", None) is parsed._process_wikicode:
+        return parse_text
+    return None
+
+
+def _node_class_map(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    if getattr(dependent, "process", None) is parsed._process_node_class_map:
+        return node_class_map
     return None
 
 
@@ -464,6 +538,9 @@ SUBSTITUTIONS: tuple[Substitution, ...] = (
     Substitution("lower_case", _lower_case),
     Substitution("builtin_map", _builtin_map),
     Substitution("tokenize", _tokenized),
+    Substitution("regex_lines", _regex_lines),
+    Substitution("node_class_map", _node_class_map),
+    Substitution("parse", _parse),
     Substitution("regex_lookahead", _regex_extractor),
 )
 
