@@ -4,8 +4,9 @@ import asyncio
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
-from inference_common.server import RequestMiddleware
+from inference_common.middleware import RequestMiddleware
 from inference_testing.harness import (
     BAD_BODIES,
     BAD_IDS,
@@ -164,6 +165,35 @@ async def test_overload_gets_a_fast_503_with_retry_after() -> None:
         release.set()
         assert [r.status_code for r in await asyncio.gather(*slow)] == [200, 200]
         assert app.in_flight == 0
+
+
+async def test_a_services_inference_routes_count_against_the_limit() -> None:
+    """A service's own inference routes (revscoring's ``/v3/``) take a slot like
+    ``:predict`` and are labelled in the metrics; its other routes are neither."""
+    release = asyncio.Event()
+
+    async def app(scope, receive, send):
+        if scope["path"].startswith("/v3/"):
+            await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    middleware = RequestMiddleware(
+        app, max_request_bytes=1000, max_concurrent_requests=1, inference_routes={"/v3/": "ores"}
+    )
+    refused = {"kind": "ores", "status": "503"}
+    before = REGISTRY.get_sample_value("inference_http_requests_total", refused) or 0
+    transport = httpx.ASGITransport(app=middleware)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        slow = asyncio.create_task(client.get("/v3/scores/enwiki/1"))
+        await asyncio.sleep(0.2)  # it has reached the app
+        second = await asyncio.wait_for(client.get("/v3/scores/enwiki/2"), 5)  # not queued
+        assert_error(second, 503, "Overloaded")
+        assert (await client.get("/v2/health/ready")).status_code == 200
+        assert (await client.get("/elsewhere")).status_code == 200
+        release.set()
+        assert (await slow).status_code == 200
+    assert REGISTRY.get_sample_value("inference_http_requests_total", refused) == before + 1
 
 
 @pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=str)

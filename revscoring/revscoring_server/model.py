@@ -185,14 +185,14 @@ def build_service(settings: RevscoringSettings, resources: SharedResources) -> S
     """Load every model; one engine (owned by ``resources``) and the shared EventGate
     client serve them all, and the ORES v3 API routes (``/v3/scores/...``) use the same
     engine."""
-    from .ores_routes import build_router
+    from .ores_routes import INFERENCE_ROUTES, build_router
 
     engine = resources.own(build_engine(settings, resources.wiki))
     stream = settings.eventgate_stream or DEFAULT_STREAM
     models = [
         RevscoringModel(model, engine, resources.events, stream) for model in engine.models.values()
     ]
-    return Service(models, [build_router(engine)])
+    return Service(models, [build_router(engine)], INFERENCE_ROUTES)
 
 
 def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:

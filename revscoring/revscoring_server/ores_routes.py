@@ -32,6 +32,9 @@ from .ores_format import MODEL_INFO_FIELDS, OresResponse, model_info, ores_respo
 from .scoring import ServedModel
 
 MAX_REVIDS = 50
+# The router's requests run models: they count against MAX_CONCURRENT_REQUESTS like
+# :predict, under this metrics label (inference_common.app.build_app's inference_routes).
+INFERENCE_ROUTES = {"/v3/": "ores"}
 Handler = Callable[..., Awaitable[dict[str, Any]]]
 ERROR_RESPONSES = error_responses(400, 404, 503)
 # Read by hand from the query string or a POST body (see _params); declared for the docs.
@@ -211,4 +214,4 @@ def build_router(engine: ScoringEngine) -> APIRouter:
     return router
 
 
-__all__ = ["build_router", "MAX_REVIDS"]
+__all__ = ["build_router", "INFERENCE_ROUTES", "MAX_REVIDS"]

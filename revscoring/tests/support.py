@@ -21,7 +21,8 @@ from aiohttp import web
 
 from inference_common.mediawiki import Endpoint, MediaWikiClient
 from inference_common.resources import SharedResources
-from inference_common.server import build_app, lifespan
+from inference_common.app import build_app
+from inference_common.lifespan import lifespan
 from inference_testing.harness import free_port
 from revscoring_server.model import RevscoringModel, build_service
 from revscoring_server.settings import RevscoringSettings
@@ -100,7 +101,13 @@ async def running_server(**settings: Any) -> AsyncIterator[Server]:
     resources = SharedResources(config)
     service = build_service(config, resources)
     models = list(service.models)
-    app = build_app(models, config, routers=service.routers, resources=resources)
+    app = build_app(
+        models,
+        config,
+        routers=service.routers,
+        inference_routes=service.inference_routes,
+        resources=resources,
+    )
     transport = httpx.ASGITransport(app=app)
     async with lifespan(models, resources):
         async with httpx.AsyncClient(

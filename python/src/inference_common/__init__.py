@@ -16,7 +16,13 @@ package ``inference_testing``). One concept per module:
 - :mod:`.log`        logging, configured once at start, with request ids
 - :mod:`.model`      the KServe ``Model`` base class of every service
 - :mod:`.resources`  the one owner of a process's shared clients, pool, cache, engine
-- :mod:`.server`     the KServe application, middleware and the ``serve`` entry point
+- :mod:`.metrics`    the HTTP metrics and their route kinds
+- :mod:`.dataplane`  how request bodies (and CloudEvents) reach the models
+- :mod:`.middleware` request ids, access log, metrics, and the limits of a request
+- :mod:`.protocol`   uvicorn's HTTP protocol with a time limit on request headers
+- :mod:`.app`        the KServe application (KServe 0.13 and 0.21 alike): ``build_app``
+- :mod:`.lifespan`   the one startup and shutdown of a server process
+- :mod:`.server`     the ``serve`` entry point (``Service``, ``uvicorn_config``)
 """
 
 __version__ = "0.1.0"

@@ -180,6 +180,8 @@ def _translate(exc: Exception) -> ModelServerError:
         return ModelNotFound(str(exc))
     if isinstance(exc, kserve_errors.ModelNotReady):
         return HTTPError(str(exc), status=503)
+    if isinstance(exc, _kserve_not_ready()):  # KServe >= 0.15 raises them from /v2/health
+        return HTTPError(str(exc) or "server not ready", status=503)
     if isinstance(exc, RequestValidationError):
         return InvalidInput(str(exc.errors()))
     if isinstance(exc, StarletteHTTPException):
@@ -187,6 +189,14 @@ def _translate(exc: Exception) -> ModelServerError:
     if isinstance(exc, NotImplementedError):
         return HTTPError(str(exc) or "not implemented", status=501)
     raise TypeError(exc)
+
+
+def _kserve_not_ready() -> tuple[type[Exception], ...]:
+    """KServe's server-health errors (newer KServe only; none in 0.13)."""
+    import kserve.errors as kserve_errors
+
+    names = ("ServerNotReady", "ServerNotLive")
+    return tuple(getattr(kserve_errors, name) for name in names if hasattr(kserve_errors, name))
 
 
 async def _handle_known(request: Request, exc: Exception) -> JSONResponse:
@@ -224,6 +234,7 @@ def install_handlers(app: FastAPI) -> None:
         kserve_errors.InvalidInput,
         kserve_errors.ModelNotFound,
         kserve_errors.ModelNotReady,
+        *_kserve_not_ready(),
         RequestValidationError,
         StarletteHTTPException,
         NotImplementedError,
