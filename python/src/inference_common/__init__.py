@@ -21,6 +21,7 @@ package ``inference_testing``). One concept per module:
 - :mod:`.middleware` request ids, access log, metrics, and the limits of a request
 - :mod:`.protocol`   uvicorn's HTTP protocol with a time limit on request headers
 - :mod:`.app`        the KServe application (KServe 0.13 and 0.21 alike): ``build_app``
+- :mod:`.post_only`  405 with ``Allow: POST`` and the body to send on POST-only routes
 - :mod:`.lifespan`   the one startup and shutdown of a server process
 - :mod:`.server`     the ``serve`` entry point (``Service``, ``uvicorn_config``)
 """

@@ -3,7 +3,7 @@
 :func:`build_app` builds KServe's own REST routes (V1/V2 protocol, health, metrics) for the
 given models and adds what every server here needs: the data plane that hands models the
 raw body (:mod:`.dataplane`), the one error format (:mod:`.errors`), ``/docs``
-(:mod:`.api_docs`), the request middleware
+(:mod:`.api_docs`), 405 on POST-only routes (:mod:`.post_only`), the request middleware
 (:mod:`.middleware`: request ids, access log, metrics, the limits of a request) and the one
 startup/shutdown (:mod:`.lifespan`).
 """
@@ -17,7 +17,7 @@ from kserve.model_repository import ModelRepository
 from kserve.protocol.dataplane import DataPlane
 from kserve.protocol.model_repository_extension import ModelRepositoryExtension
 
-from . import api_docs
+from . import api_docs, post_only
 from .dataplane import JsonDataPlane
 from .errors import install_handlers
 from .lifespan import lifespan
@@ -73,6 +73,7 @@ def build_app(
     api_docs.install(app, models)
     for router in routers:
         app.include_router(router)
+    post_only.install(app, models)
     install_handlers(app)
     app.add_middleware(
         RequestMiddleware,

@@ -88,6 +88,15 @@ class RequestTimeout(ModelServerError):
     status = 408
 
 
+class MethodNotAllowed(ModelServerError):
+    """The route takes other methods (``allow``: e.g. ``POST``)."""
+
+    status = 405
+
+    def __init__(self, message: str, *, allow: str) -> None:
+        super().__init__(message, headers={"Allow": allow})
+
+
 class PayloadTooLarge(ModelServerError):
     status = 413
 
