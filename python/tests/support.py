@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from inference_common.api_docs import PredictDoc
 from inference_common.errors import RevisionNotFound
 from inference_common.inputs import require_rev_id
 from inference_common.model import JsonModel
@@ -14,9 +13,6 @@ class EchoModel(JsonModel):
     def load(self) -> bool:
         self.ready = True
         return True
-
-    def predict_doc(self) -> PredictDoc:
-        return PredictDoc(summary="Echo a revision id", examples={"a revision": {"rev_id": 7}})
 
     async def predict(  # type: ignore[override]
         self, request: dict, headers: dict | None = None

@@ -6,7 +6,10 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
+from inference_common.api_docs import PredictDoc
+from inference_common.app import build_app
 from inference_common.middleware import RequestMiddleware
+from inference_common.settings import ServerSettings
 from inference_testing.harness import (
     BAD_BODIES,
     BAD_IDS,
@@ -17,6 +20,8 @@ from inference_testing.harness import (
     assert_no_server_error,
     assert_post_only,
 )
+
+from .support import EchoModel
 
 
 async def test_predict_accepts_json_whatever_the_content_type(client: httpx.AsyncClient) -> None:
@@ -113,26 +118,40 @@ async def test_unknown_model_and_route(client: httpx.AsyncClient) -> None:
     assert response.json()["error"]["type"] == "NotFound"
 
 
-async def test_post_only_routes_answer_other_methods_with_405(client: httpx.AsyncClient) -> None:
+class ExampleEcho(EchoModel):
+    def predict_doc(self) -> PredictDoc:
+        return PredictDoc(summary="Echo a revision id", examples={"a revision": {"rev_id": 7}})
+
+
+async def test_post_only_routes_answer_other_methods_with_405(settings: ServerSettings) -> None:
     """Not KServe's 404 "Model with name echo:predict does not exist" (its GET route
     /v1/models/{name} matched): 405, Allow: POST, and the body to POST."""
-    await assert_post_only(client, "/v1/models/echo:predict", {"rev_id": 7})
-    # the ORES habit: the request in the query string; its values go in the example
-    await assert_post_only(client, "/v1/models/echo:predict?rev_id=647", {"rev_id": 647})
-    response = await client.get("/v1/models/echo:predict?rev_id=647")
-    assert "(query parameters are not read)" in response.json()["error"]["message"]
-    await assert_post_only(client, "/v1/models/nope:predict")  # a wrong method, whatever the name
-    for path in (
-        "/v1/models/echo:explain",
-        "/v2/models/echo/infer",
-        "/v2/models/echo/versions/1/infer",
-        "/v2/repository/models/echo/load",
-        "/v2/repository/models/echo/unload",
-    ):
-        await assert_post_only(client, path)
-    # POST still reaches the route, and GET routes keep their GET
-    assert (await client.post("/v1/models/echo:predict", json={"rev_id": 1})).status_code == 200
-    assert (await client.get("/v1/models/echo")).json() == {"name": "echo", "ready": True}
+    models = [ExampleEcho("echo"), EchoModel("plain")]
+    for model in models:
+        model.load()
+    transport = httpx.ASGITransport(app=build_app(models, settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        await assert_post_only(client, "/v1/models/echo:predict", {"rev_id": 7})
+        # the ORES habit: the request in the query string; its values go in the example
+        await assert_post_only(client, "/v1/models/echo:predict?rev_id=647", {"rev_id": 647})
+        response = await client.get("/v1/models/echo:predict?rev_id=647")
+        assert "(query parameters are not read)" in response.json()["error"]["message"]
+        await assert_post_only(client, "/v1/models/plain:predict")  # no example to quote
+        response = await client.get("/v1/models/plain:predict")
+        assert " -d " not in response.json()["error"]["message"]
+        await assert_post_only(client, "/v1/models/nope:predict")  # wrong method, any name
+        for path in (
+            "/v1/models/echo:explain",
+            "/v2/models/echo/infer",
+            "/v2/models/echo/versions/1/infer",
+            "/v2/repository/models/echo/load",
+            "/v2/repository/models/echo/unload",
+        ):
+            await assert_post_only(client, path)
+        # POST still reaches the route, and GET routes keep their GET
+        answer = await client.post("/v1/models/echo:predict", json={"rev_id": 1})
+        assert answer.json() == {"rev_id": 1}
+        assert (await client.get("/v1/models/echo")).json() == {"name": "echo", "ready": True}
 
 
 async def test_body_over_the_limit_is_413(client: httpx.AsyncClient) -> None:
