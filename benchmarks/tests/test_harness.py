@@ -17,7 +17,7 @@ import pytest
 import replay
 from aiohttp import web as aiohttp_web
 
-from inference_common import mediawiki
+from inference_common import documents, mediawiki
 from inference_testing.harness import free_port
 
 SMALL = dict(seed=7, pages=4, per_page=3)
@@ -66,7 +66,7 @@ def test_replay_answers_the_shared_client(replay_url) -> None:
         for rev_id in rev_ids:
             revision = found[rev_id]
             assert revision["revid"] == rev_id
-            assert mediawiki.require_text(revision) == data.revisions[rev_id]["text"]
+            assert documents.require_text(revision) == data.revisions[rev_id]["text"]
             assert (
                 revision["page"]["title"] == data.page_fields(revision["page"]["pageid"])["title"]
             )

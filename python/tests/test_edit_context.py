@@ -8,7 +8,8 @@ import pytest
 
 from inference_common.edit_context import ContextNeeds, EditContext, Hint, fetch_edit_contexts
 from inference_common.errors import RevisionNotFound, TextDeleted, UserDeleted
-from inference_common.mediawiki import Endpoint, MediaWikiClient, main_slot
+from inference_common.documents import main_slot
+from inference_common.mediawiki import Endpoint, MediaWikiClient
 
 ENDPOINT = Endpoint("http://wiki.invalid/w/api.php", None, "en.wikipedia.org")
 # revscoring's edit models read the user; revert-risk's features define unknown user facts

@@ -15,13 +15,8 @@ from inference_common.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from inference_common.mediawiki import (
-    Endpoint,
-    MediaWikiClient,
-    endpoint_for,
-    require_text,
-    user_agent,
-)
+from inference_common.documents import require_text
+from inference_common.mediawiki import Endpoint, MediaWikiClient, endpoint_for, user_agent
 from inference_common.settings import ServerSettings
 
 OK = {"batchcomplete": True, "query": {"pages": []}}

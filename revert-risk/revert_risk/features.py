@@ -26,7 +26,7 @@ import mwparserfromhell
 from mwparserfromhell.nodes import ExternalLink, Heading, Tag, Template, Wikilink
 
 from inference_common.errors import TextDeleted, UnsupportedContent
-from inference_common.mediawiki import main_slot, require_text
+from inference_common.documents import main_slot, require_text
 
 # The structure counted in the wikitext of a revision and of its parent.
 WIKITEXT_COUNTS: tuple[str, ...] = (

@@ -32,7 +32,7 @@ from revscoring.dependencies import dig
 from revscoring.errors import CaughtDependencyError
 from revscoring.extractors import api
 
-from inference_common.mediawiki import main_slot
+from inference_common.documents import main_slot
 
 Doc = Mapping[str, Any]
 

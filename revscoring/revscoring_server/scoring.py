@@ -27,7 +27,7 @@ from inference_common.errors import (
     UnsupportedContent,
     UserDeleted,
 )
-from inference_common.mediawiki import main_slot
+from inference_common.documents import main_slot
 
 from . import legacy_models
 from .fast_features import TextReuse

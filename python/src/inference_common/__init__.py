@@ -10,6 +10,7 @@ package ``inference_testing``). One concept per module:
 - :mod:`.wikis`      Wikipedia language codes, wiki ids and hosts
 - :mod:`.http`       the one outgoing HTTP client of a process and the one retry helper
 - :mod:`.mediawiki`  the async MediaWiki Action API client (mwapi over the shared client)
+- :mod:`.documents`  reading revision documents (main slot, text); no HTTP client
 - :mod:`.edit_context`  an edit's revision, parent, user and page creation, one policy
 - :mod:`.events`     revision-create / page-change event parsing and EventGate output
 - :mod:`.pool`       a process pool for CPU-bound work that survives a crashed worker

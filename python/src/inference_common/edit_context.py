@@ -34,7 +34,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 from .errors import ModelServerError, RevisionNotFound, TextDeleted, UserDeleted
 from .events import PAGE_CHANGE, RevisionEvent
-from .mediawiki import REVISION_PROPS, Endpoint, MediaWikiClient, require_text
+from .documents import require_text
+from .mediawiki import REVISION_PROPS, Endpoint, MediaWikiClient
 
 USER_PROPS = "groups|registration|editcount|emailable|gender"
 PAGE_CREATION_PROPS = "ids|timestamp|user|userid|comment|size|flags|contentmodel"

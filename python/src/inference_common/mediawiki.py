@@ -31,7 +31,6 @@ from .errors import (
     ModelServerError,
     PageNotFound,
     RevisionNotFound,
-    TextDeleted,
     UpstreamError,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -39,8 +38,7 @@ from .errors import (
 from .http import HttpClient, RetryPolicy, Transient, user_agent
 from .settings import ServerSettings
 
-__all__ = ["Endpoint", "MediaWikiClient", "endpoint_for", "require_page", "require_text"]
-__all__ += ["main_slot", "user_agent"]
+__all__ = ["Endpoint", "MediaWikiClient", "endpoint_for", "require_page", "user_agent"]
 
 logger = logging.getLogger(__name__)
 
@@ -292,26 +290,6 @@ class MediaWikiClient:
             for user in _as_list(query.get("users"))
             if isinstance(user, dict) and "name" in user
         }
-
-
-def require_text(revision: Mapping[str, Any]) -> str:
-    """The main-slot text of a revision fetched with content, or :class:`TextDeleted`."""
-    rev_id = revision.get("revid")
-    if revision.get("texthidden") or revision.get("suppressed"):
-        raise TextDeleted(f"the text of revision {rev_id} is deleted or suppressed")
-    main = main_slot(revision)
-    if main.get("texthidden") or main.get("textmissing"):
-        raise TextDeleted(f"the text of revision {rev_id} is deleted or suppressed")
-    content = main.get("content", revision.get("content"))
-    if not isinstance(content, str):
-        raise UpstreamError(f"MediaWiki answered revision {rev_id} without its text")
-    return content
-
-
-def main_slot(revision: Mapping[str, Any]) -> dict[str, Any]:
-    """The main slot of a revision document (``{}`` when it has none)."""
-    main = (revision.get("slots") or {}).get("main")
-    return main if isinstance(main, dict) else {}
 
 
 def require_page(query: Mapping[str, Any], what: str) -> dict[str, Any]:
