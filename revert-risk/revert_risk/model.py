@@ -44,7 +44,7 @@ class Revision(BaseModel):
     rev_id: int
 
 
-class PredictRequest(BaseModel):
+class RevertRiskRequestBody(BaseModel):
     """One of: ``lang`` + ``rev_id``; ``instances`` (a batch); ``event``."""
 
     lang: str | None = Field(None, description="The Wikipedia's language code, e.g. en")
@@ -119,7 +119,7 @@ class RevertRiskModel(JsonModel):
             description=f"Model version {self.model_version}. One revision, a batch of at "
             f"most {self.settings.max_batch_size} (an item that cannot be scored is reported "
             "in `errors`), or a revision-create / page-change event.",
-            request=PredictRequest,
+            request=RevertRiskRequestBody,
             response=PredictResponse,
             examples={
                 "one revision": {"lang": "en", "rev_id": 123456},

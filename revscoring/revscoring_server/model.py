@@ -34,7 +34,7 @@ DEFAULT_STREAM = "mediawiki.revision-score"
 logger = logging.getLogger(__name__)
 
 
-class PredictRequest(BaseModel):
+class ScoreRequestBody(BaseModel):
     """The body of ``:predict`` (documentation only: the model parses the body itself)."""
 
     rev_id: int | None = Field(None, description="The revision to score (or give `event`)")
@@ -71,7 +71,7 @@ class RevscoringModel(JsonModel):
                 f"(version {self.served.version}), in the ORES v3 shape. The same scores, for "
                 "many revisions and models at once, are at `/v3/scores/`."
             ),
-            request=PredictRequest,
+            request=ScoreRequestBody,
             response=OresResponse,
             examples={
                 "a revision": {"rev_id": 123456},
