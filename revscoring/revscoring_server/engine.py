@@ -17,7 +17,7 @@ from typing import Any
 
 from inference_common.cache import CACHE_LOOKUPS, MemoryCache, RedisCache, ScoreCache, SingleFlight
 from inference_common.edit_context import Hint
-from inference_common.errors import ModelNotFound, ModelServerError, UnsupportedContent
+from inference_common.errors import ModelServerError, UnsupportedContent
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from inference_common.pool import ProcessPool
 
@@ -98,12 +98,6 @@ class ScoringEngine:
         for model in self.models.values():
             by_wiki.setdefault(model.wiki, []).append(model)
         return by_wiki
-
-    def model(self, wiki: str, model_type: str) -> ServedModel:
-        name = f"{wiki}-{model_type}"
-        if name not in self.models:
-            raise ModelNotFound(f"model {model_type!r} is not served for wiki {wiki!r}")
-        return self.models[name]
 
     async def start(self) -> None:
         """Start the pool's workers before the first request."""

@@ -193,8 +193,3 @@ def build_service(settings: RevscoringSettings, resources: SharedResources) -> S
         RevscoringModel(model, engine, resources.events, stream) for model in engine.models.values()
     ]
     return Service(models, [build_router(engine)], INFERENCE_ROUTES)
-
-
-def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
-    """The models alone (on resources of their own that nothing starts: tests)."""
-    return list(build_service(settings, SharedResources(settings)).models)  # type: ignore[arg-type]

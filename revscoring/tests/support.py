@@ -47,6 +47,7 @@ __all__ = [
     "MemoryWiki",
     "Server",
     "WikiProxy",
+    "build_models",
     "free_port",
     "running_server",
     "serve_app",
@@ -332,3 +333,9 @@ class EventRecorder:
     @property
     def events(self) -> list[Any]:
         return [event for post in self.posts for event in post]
+
+
+def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
+    """The models alone, as the server builds them (on resources of their own that
+    nothing starts)."""
+    return list(build_service(settings, SharedResources(settings)).models)  # type: ignore[arg-type]
