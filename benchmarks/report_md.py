@@ -114,7 +114,7 @@ def render(report: Report) -> str:
         add("## CPU floor: revscoring feature extraction + model.score in process")
         add("")
         add(
-            "`scoring.score_revision([enwiki-damaging], RevisionDocs, False)` on the same "
+            "`scoring.score_revision([enwiki-damaging], EditContext, False)` on the same "
             f"revisions the servers score ({floor['one_n']} of them), no HTTP, no event loop."
         )
         add("")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from inference_common.cache import CACHE_LOOKUPS, MemoryCache, RedisCache, ScoreCache, SingleFlight
+from inference_common.documents import EditContext
 from inference_common.edit_context import Hint
 from inference_common.errors import ModelServerError, UnsupportedContent
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
@@ -23,7 +24,6 @@ from inference_common.pool import ProcessPool
 
 from . import scoring
 from .fetch import fetch_revision_docs, union_needs
-from .revision_docs import RevisionDocs
 from .fast_features import TextReuse
 from .scoring import ServedModel
 from .settings import RevscoringSettings
@@ -169,11 +169,11 @@ class ScoringEngine:
         return dict(await asyncio.gather(*(one(rev_id) for rev_id in rev_ids)))
 
     async def _score_docs(
-        self, models: Sequence[ServedModel], docs: RevisionDocs, features: bool
+        self, models: Sequence[ServedModel], docs: EditContext, features: bool
     ) -> dict[str, ModelResult]:
         results: dict[str, ModelResult] = {}
         scorable = []
-        content_model = scoring.content_model_of(docs.rev)
+        content_model = scoring.content_model_of(docs.revision)
         for model in models:
             if not scoring.accepts(model.model_type, content_model, model.wiki):
                 expected = scoring.scored_content(model.model_type, model.wiki)

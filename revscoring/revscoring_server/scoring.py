@@ -33,7 +33,9 @@ from . import legacy_models
 from .fast_features import TextReuse
 from .model_types import ContentModel, Family, ModelType, UnknownModelType, format_score
 from .model_types import parse_inference_name
-from .revision_docs import RevisionDocs, build_cache
+from inference_common.documents import EditContext
+
+from .revision_docs import build_cache
 
 
 @dataclass(frozen=True)
@@ -147,10 +149,10 @@ def accepts(model_type: ModelType, content_model: str, wiki: str = "") -> bool:
     return content_model == expected.value
 
 
-def text_size(docs: RevisionDocs) -> int:
+def text_size(docs: EditContext) -> int:
     """Characters of text extraction will read (the revision's and its parent's)."""
     size = 0
-    for doc in (docs.rev, docs.parent):
+    for doc in (docs.revision, docs.parent):
         if doc:
             main = main_slot(doc)
             size += len(main.get("content") or "")
@@ -168,7 +170,7 @@ _EXTRACTION_LOCK = threading.Lock()
 
 def score_revision(
     models: Sequence[ServedModel],
-    docs: RevisionDocs,
+    docs: EditContext,
     features: bool,
     reuse: TextReuse | None = None,
 ) -> dict[str, dict[str, Any] | ModelServerError]:
@@ -266,7 +268,7 @@ def describe_worker_models() -> dict[str, ModelInfo]:
 
 
 def score_in_worker(
-    names: Sequence[str], docs: RevisionDocs, features: bool
+    names: Sequence[str], docs: EditContext, features: bool
 ) -> dict[str, dict[str, Any] | ModelServerError]:
     if _WORKER_LOAD_ERROR:
         raise _WORKER_LOAD_ERROR[0]

@@ -26,7 +26,7 @@ from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from revscoring_server import scoring
 from revscoring_server.fast_features import TextReuse, substitutions
 from revscoring_server.fetch import fetch_revision_docs, union_needs
-from revscoring_server.revision_docs import RevisionDocs
+from inference_common.documents import EditContext
 from revscoring_server.settings import RevscoringSettings
 
 from .support import DEMO_WORD2VEC_DIR, ORES_MODELS_DIR, SERVICE_DIR
@@ -185,7 +185,7 @@ def _outcome(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check(
-    models: list[tuple[Any, Any]], docs_by_rev: dict[int, RevisionDocs], orders: list[list[int]]
+    models: list[tuple[Any, Any]], docs_by_rev: dict[int, EditContext], orders: list[list[int]]
 ) -> int:
     """Score every revision with the stock models, then with the fast ones without reuse
     and with reuse in each order; every outcome (features, score, error) must be equal."""
@@ -220,8 +220,8 @@ def _by_wiki(models: list[tuple[Any, Any]]) -> dict[str, list[tuple[Any, Any]]]:
     return groups
 
 
-def _usable(models: list[Any], docs: RevisionDocs) -> list[Any]:
-    content_model = scoring.content_model_of(docs.rev)
+def _usable(models: list[Any], docs: EditContext) -> list[Any]:
+    content_model = scoring.content_model_of(docs.revision)
     return [m for m in models if scoring.accepts(m.model_type, content_model)]
 
 
@@ -245,7 +245,7 @@ async def test_equal_on_every_embedded_wiki_revision(
             needs = union_needs(pair[0].model_type.needs for pair in pairs)
             endpoint = endpoint_for(settings, settings.host_for(wiki))
             fetched = await fetch_revision_docs(client, endpoint, rev_ids, needs)
-            docs = {r: d for r, d in fetched.items() if isinstance(d, RevisionDocs)}
+            docs = {r: d for r, d in fetched.items() if isinstance(d, EditContext)}
             assert len(docs) >= 2, wiki
             shuffled = list(docs)
             random.Random(13).shuffle(shuffled)
@@ -308,11 +308,11 @@ CHUNK = st.one_of(WORDS, WORDS, WORDS, MARKUP, RUN, st.text(max_size=12))
 WIKITEXT = st.lists(CHUNK, min_size=1, max_size=80).map(" ".join)
 
 
-def _edit(template: RevisionDocs, text: str, parent_text: str) -> RevisionDocs:
-    rev = _with_text(template.rev, text)
+def _edit(template: EditContext, text: str, parent_text: str) -> EditContext:
+    rev = _with_text(template.revision, text)
     parent = _with_text(template.parent, parent_text) if template.parent else None
-    return RevisionDocs(
-        rev=rev, parent=parent, user=template.user, page_creation=template.page_creation
+    return EditContext(
+        revision=rev, parent=parent, user=template.user, page_creation=template.page_creation
     )
 
 
@@ -322,7 +322,7 @@ def _with_text(doc: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def template_edit(model_pairs: dict[str, tuple[Any, Any]], corpus: Corpus) -> RevisionDocs:
+def template_edit(model_pairs: dict[str, tuple[Any, Any]], corpus: Corpus) -> EditContext:
     needs = union_needs(pair[0].model_type.needs for pair in model_pairs.values())
     return build_docs(corpus, corpus.scored_rev_ids()[0], needs)
 
@@ -335,7 +335,7 @@ def template_edit(model_pairs: dict[str, tuple[Any, Any]], corpus: Corpus) -> Re
 @given(parent=WIKITEXT, added=WIKITEXT, cut=st.integers(0, 400))
 def test_equal_on_generated_wikitext(
     model_pairs: dict[str, tuple[Any, Any]],
-    template_edit: RevisionDocs,
+    template_edit: EditContext,
     parent: str,
     added: str,
     cut: int,
@@ -354,8 +354,8 @@ def test_equal_on_generated_wikitext(
     assert _outcome(scoring.score_revision(fast, docs, True)) == expected
     reuse = TextReuse(64 * 1024 * 1024)
     parent_id = int(docs.parent["revid"])
-    as_revision = RevisionDocs(
-        rev={**_with_text(template_edit.parent, parent), "revid": parent_id},
+    as_revision = EditContext(
+        revision={**_with_text(template_edit.parent, parent), "revid": parent_id},
         parent=None,
         user=template_edit.user,
         page_creation=None,
@@ -365,10 +365,10 @@ def test_equal_on_generated_wikitext(
     assert reuse.hits >= 1
 
 
-def _without_parent(docs: RevisionDocs) -> RevisionDocs:
+def _without_parent(docs: EditContext) -> EditContext:
     """The parent text scored as a page creation (so it is kept as a revision)."""
-    rev = {**docs.rev, "parentid": 0}
-    return RevisionDocs(rev=rev, parent=None, user=docs.user, page_creation=None)
+    rev = {**docs.revision, "parentid": 0}
+    return EditContext(revision=rev, parent=None, user=docs.user, page_creation=None)
 
 
 # -- settings, pool workers --------------------------------------------------------------

@@ -1,11 +1,39 @@
-"""Reading MediaWiki's revision documents (``formatversion=2``): the main slot and its
-text. Pure: it imports no HTTP client, so feature code in pool workers can use it."""
+"""The MediaWiki API documents of an edit (``formatversion=2``), and reading them: the
+main slot and its text. Pure: it imports no HTTP client, so feature code in pool workers
+can use it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .errors import TextDeleted, UpstreamError
+
+
+@dataclass(frozen=True)
+class EditContext:
+    """The four documents of an edit, as plain API data (so they can cross into a worker
+    process), fetched by :func:`inference_common.edit_context.fetch_edit_contexts`:
+
+    * ``revision``: the edit (``prop=revisions`` with ``rvslots=main``), with its page's
+      ``pageid``, ``ns`` and ``title`` under ``"page"``;
+    * ``parent``: its parent revision, the same way (``None`` for a page creation or when
+      not fetched);
+    * ``user``: the editor's ``list=users`` entry (``None`` for anonymous or hidden editors
+      or when not fetched);
+    * ``page_creation``: the page's first revision (``rvdir=newer&rvlimit=1``; ``None``
+      for a page creation or when not fetched).
+    """
+
+    revision: dict[str, Any]
+    parent: dict[str, Any] | None = None
+    user: dict[str, Any] | None = None
+    page_creation: dict[str, Any] | None = None
+
+    @property
+    def rev_id(self) -> int:
+        """The id of the edit."""
+        return int(self.revision["revid"])
 
 
 def require_text(revision: Mapping[str, Any]) -> str:
@@ -28,4 +56,4 @@ def main_slot(revision: Mapping[str, Any]) -> dict[str, Any]:
     return main if isinstance(main, dict) else {}
 
 
-__all__ = ["main_slot", "require_text"]
+__all__ = ["EditContext", "main_slot", "require_text"]
