@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from inference_common.errors import UpstreamUnavailable
+from inference_common.http import HttpClient
 from inference_common.mediawiki import Endpoint, MediaWikiClient
 
 from revert_risk_tools.synthetic import Example
@@ -23,7 +24,7 @@ class FakeWikiClient(MediaWikiClient):
     """Revisions, users and first revisions of pages, served from dicts."""
 
     def __init__(self) -> None:
-        super().__init__(user_agent="tests")
+        super().__init__(HttpClient(user_agent="tests"))  # never used: no call goes out
         self.revisions_by_id: dict[int, dict[str, Any]] = {}
         self.users_by_name: dict[str, dict[str, Any]] = {}
         self.first_by_page: dict[int, dict[str, Any]] = {}

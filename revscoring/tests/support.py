@@ -22,6 +22,7 @@ from aiohttp import web
 from inference_common.mediawiki import Endpoint, MediaWikiClient
 from inference_common.resources import SharedResources
 from inference_common.app import build_app
+from inference_common.http import HttpClient, RetryPolicy
 from inference_common.lifespan import lifespan
 from inference_testing.harness import free_port
 from revscoring_server.model import RevscoringModel, build_service
@@ -267,7 +268,8 @@ class MemoryClient(MediaWikiClient):
     :class:`MemoryWiki` instead of HTTP."""
 
     def __init__(self, wiki: MemoryWiki) -> None:
-        super().__init__(user_agent="tests", retries=0)
+        # an HTTP client that is never used (never opens a session): no call goes out
+        super().__init__(HttpClient(user_agent="tests", retry=RetryPolicy(retries=0)))
         self.wiki = wiki
 
     async def call(self, endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:

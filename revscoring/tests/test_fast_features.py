@@ -22,6 +22,7 @@ from revscoring.features.wikitext.datasources import tokenized
 from revscoring.features.wikitext.features import chars
 
 from inference_common.errors import ModelServerError
+from inference_common.http import HttpClient
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from revscoring_server import scoring
 from revscoring_server.fast_features import TextReuse, substitutions
@@ -229,7 +230,8 @@ async def test_equal_on_every_embedded_wiki_revision(
     model_pairs: dict[str, tuple[Any, Any]], wiki_url: str, seed: dict[str, Any]
 ) -> None:
     settings = RevscoringSettings(wiki_url=wiki_url)
-    client = MediaWikiClient.from_settings(settings)
+    shared = HttpClient.from_settings(settings)
+    client = MediaWikiClient(shared)
     revisions = {
         "enwiki": seed["all_article_revisions"],
         "nlwiki": seed["nl_article_revisions"],
@@ -251,7 +253,7 @@ async def test_equal_on_every_embedded_wiki_revision(
             random.Random(13).shuffle(shuffled)
             checked += _check(pairs, docs, [sorted(docs), shuffled])
     finally:
-        await client.close()
+        await shared.close()
     assert checked >= 100
 
 
@@ -383,7 +385,7 @@ def test_fast_features_setting_turns_it_all_off(demo_models: dict[str, Path]) ->
     name = "enwiki-damaging"
     model = scoring.load_served_model(name, demo_models[name], fast_features=off.fast_features)
     assert not model.loaded.fast_substitutions
-    client = MediaWikiClient.from_settings(off)  # never used: no request is made
+    client = MediaWikiClient(HttpClient.from_settings(off))  # never used: no request is made
     assert ScoringEngine(off, {name: model}, client=client).reuse is None
     on = RevscoringSettings(fast_features_reuse_bytes=1_000_000)
     engine = ScoringEngine(on, {name: model}, client=client)

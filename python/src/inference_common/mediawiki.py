@@ -35,7 +35,7 @@ from .errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from .http import HttpClient, RetryPolicy, Transient, user_agent
+from .http import HttpClient, Transient, user_agent
 from .settings import ServerSettings
 
 __all__ = ["Endpoint", "MediaWikiClient", "endpoint_for", "require_page", "user_agent"]
@@ -88,35 +88,13 @@ class MediaWikiClient:
     helper. See python/README.md, "MediaWiki transport", for what mwapi does and does not
     carry."""
 
-    def __init__(
-        self,
-        http: HttpClient | None = None,
-        *,
-        user_agent: str = "",
-        timeout: float = 10.0,
-        connect_timeout: float = 3.0,
-        retries: int = 2,
-        max_retry_after: float = 5.0,
-        backoff: float = 0.2,
-    ) -> None:
-        # Given ``http``, the client shares it (its owner closes it); else it owns one.
-        self._owns_http = http is None
-        self.http = http or HttpClient(
-            user_agent=user_agent,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            retry=RetryPolicy(retries=retries, backoff=backoff, max_retry_after=max_retry_after),
-        )
+    def __init__(self, http: HttpClient) -> None:
+        # the process's shared client (its owner, SharedResources, closes it)
+        self.http = http
         self._sessions: dict[Endpoint, mwapi.AsyncSession] = {}
-
-    @classmethod
-    def from_settings(cls, settings: ServerSettings) -> "MediaWikiClient":
-        return cls(HttpClient.from_settings(settings))
 
     async def close(self) -> None:
         self._sessions.clear()
-        if self._owns_http:
-            await self.http.close()
 
     def _mwapi(self, endpoint: Endpoint) -> mwapi.AsyncSession:
         """The endpoint's mwapi session (its headers are the endpoint's: UA and Host)."""
