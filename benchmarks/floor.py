@@ -5,7 +5,7 @@ Run with the revscoring server's interpreter (the harness does it, from ``revsco
     python benchmarks/floor.py --corpus C.json --model enwiki-damaging=DIR/model.bin \\
         --rev-ids 1,2,3 [--duration 20 --start-at UNIX_TIME] --out result.json
 
-It builds, for each revision, the same :class:`RevisionDocs` the server would build from
+It builds, for each revision, the same :class:`EditContext` the server would build from
 the replay server's answers (the corpus documents with the server's ``rvprop``/``usprop``
 and the ``page`` fields the shared client adds), then times
 ``scoring.score_revision(models, docs, False)`` (what the server runs in its thread or pool
@@ -34,12 +34,8 @@ from corpus import Corpus  # noqa: E402
 
 
 def build_docs(corpus: Corpus, rev_id: int, needs):  # type: ignore[no-untyped-def]
-    from revscoring_server.revision_docs import (
-        PAGE_CREATION_PROPS,
-        REVISION_PROPS,
-        USER_PROPS,
-        RevisionDocs,
-    )
+    from inference_common.documents import EditContext
+    from revscoring_server.revision_docs import PAGE_CREATION_PROPS, REVISION_PROPS, USER_PROPS
 
     rev_props = set(REVISION_PROPS.split("|"))
     rev = corpus.revisions[rev_id]
@@ -56,7 +52,7 @@ def build_docs(corpus: Corpus, rev_id: int, needs):  # type: ignore[no-untyped-d
             **corpus.revision_doc(first, set(PAGE_CREATION_PROPS.split("|")), False),
             "page": page,
         }
-    return RevisionDocs(rev=doc, parent=parent, user=user, page_creation=creation)
+    return EditContext(revision=doc, parent=parent, user=user, page_creation=creation)
 
 
 def main() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Any, Sequence
 
 from records import Report
 
@@ -36,6 +37,23 @@ def machine() -> dict[str, str]:
         "kernel": platform.release(),
         "python": sys.version.split()[0],
     }
+
+
+def portable_command(argv: Sequence[str], root: Path) -> str:
+    """The command line as RESULTS.md shows it: relative to the repository ``root``, with
+    no path of the machine that ran it (a path outside the repository is shown as
+    ``<name>``, e.g. a venv's ``<python>``)."""
+
+    def portable(word: str) -> str:
+        option, equals, value = word.partition("=") if word.startswith("--") else ("", "", word)
+        if os.path.isabs(value):
+            path = Path(os.path.normpath(value))
+            value = (
+                path.relative_to(root).as_posix() if path.is_relative_to(root) else f"<{path.name}>"
+            )
+        return option + equals + value
+
+    return " ".join(["python", "benchmarks/run.py", *map(portable, argv)])
 
 
 def _f(value: float, digits: int = 1) -> str:
@@ -96,7 +114,7 @@ def render(report: Report) -> str:
         add("## CPU floor: revscoring feature extraction + model.score in process")
         add("")
         add(
-            "`scoring.score_revision([enwiki-damaging], RevisionDocs, False)` on the same "
+            "`scoring.score_revision([enwiki-damaging], EditContext, False)` on the same "
             f"revisions the servers score ({floor['one_n']} of them), no HTTP, no event loop."
         )
         add("")

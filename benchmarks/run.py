@@ -46,6 +46,7 @@ import corpus as corpus_mod  # noqa: E402
 import loadgen  # noqa: E402
 from procs import Server, ServerFailed, free_port, machine_busy  # noqa: E402
 from records import Report, RunRecord  # noqa: E402
+from report_md import portable_command  # noqa: E402
 
 CASES = (
     "floor",
@@ -88,7 +89,7 @@ class Harness:
         self.report = Report(
             mode="quick" if self.quick else "full",
             started=dt.datetime.now(dt.timezone.utc),
-            command=" ".join(["python", "benchmarks/run.py"] + sys.argv[1:]),
+            command=portable_command(sys.argv[1:], ROOT),
         )
         self.replay: Server | None = None
         self.corpus: corpus_mod.Corpus | None = None

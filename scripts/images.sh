@@ -504,8 +504,8 @@ for image in images:
 lines += [
     "",
     "- **size**: uncompressed, as `podman image inspect` reports it (a registry stores it",
-    "  compressed). Most of it is the Python stack every server shares: kserve 0.13.1 pulls",
-    "  ray, pandas, grpcio and the Kubernetes client.",
+    "  compressed). Most of it is the Python stack every server shares: KServe pulls pandas,",
+    "  grpcio and the Kubernetes client (and, in revscoring's 0.13.1, ray; the others run 0.21).",
     "- **start-up to ready**: from `podman start` to `GET /v1/models/{name}` answering",
     "  `\"ready\": true` (process start, Python imports, model load), with the demo models of",
     "  `make models` mounted read-only at `/mnt/models`; revscoring loads all nine of them",

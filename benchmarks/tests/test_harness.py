@@ -17,7 +17,7 @@ import pytest
 import replay
 from aiohttp import web as aiohttp_web
 
-from inference_common import mediawiki
+from inference_common import documents, http, mediawiki
 from inference_testing.harness import free_port
 
 SMALL = dict(seed=7, pages=4, per_page=3)
@@ -56,7 +56,8 @@ def replay_url():
 
 def test_replay_answers_the_shared_client(replay_url) -> None:
     loop, url, data = replay_url
-    client = mediawiki.MediaWikiClient(user_agent="bench-test/1 (test@example.org)")
+    shared = http.HttpClient(user_agent="bench-test/1 (test@example.org)")
+    client = mediawiki.MediaWikiClient(shared)
     endpoint = mediawiki.Endpoint(url + "/w/api.php", "en.wikipedia.org", "en.wikipedia.org")
     rev_ids = data.scored_rev_ids()
 
@@ -66,7 +67,7 @@ def test_replay_answers_the_shared_client(replay_url) -> None:
         for rev_id in rev_ids:
             revision = found[rev_id]
             assert revision["revid"] == rev_id
-            assert mediawiki.require_text(revision) == data.revisions[rev_id]["text"]
+            assert documents.require_text(revision) == data.revisions[rev_id]["text"]
             assert (
                 revision["page"]["title"] == data.page_fields(revision["page"]["pageid"])["title"]
             )
@@ -102,7 +103,7 @@ def test_replay_answers_the_shared_client(replay_url) -> None:
             },
         )  # 50 a call: continuation is followed
         assert [p["title"] for p in links["pages"]] == data.links(page_id)
-        await client.close()
+        await shared.close()
 
     loop.run_until_complete(scenario())
 

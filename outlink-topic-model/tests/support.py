@@ -20,7 +20,8 @@ import httpx
 from aiohttp import web
 
 from inference_common.model import JsonModel
-from inference_common.server import build_app, lifespan
+from inference_common.app import build_app
+from inference_common.lifespan import lifespan
 from inference_testing.harness import free_port
 
 __all__ = [

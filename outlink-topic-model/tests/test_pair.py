@@ -13,6 +13,7 @@ from outlink_transformer.outlinks import features_string, outlink_qids, resolve_
 from outlink_transformer.settings import TransformerSettings
 
 from inference_common.errors import PageNotFound
+from inference_common.http import HttpClient
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 
 from .support import NAME, PREDICT, SERVICE_DIR, Server, free_port, server_env
@@ -24,9 +25,9 @@ def pages(wiki: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def wiki_client(transformer_settings: TransformerSettings):
-    client = MediaWikiClient.from_settings(transformer_settings)
-    yield client, endpoint_for(transformer_settings, "en.wikipedia.org")
-    await client.close()
+    shared = HttpClient.from_settings(transformer_settings)
+    yield MediaWikiClient(shared), endpoint_for(transformer_settings, "en.wikipedia.org")
+    await shared.close()
 
 
 # -- the fetch ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from inference_common.server import build_app
+from inference_common.app import build_app
 from inference_common.settings import ServerSettings
 
 from .support import EchoModel

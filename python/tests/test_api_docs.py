@@ -10,7 +10,7 @@ from .support import EchoModel
 from pydantic import BaseModel
 
 from inference_common.api_docs import PredictDoc
-from inference_common.server import build_app
+from inference_common.app import build_app
 from inference_common.settings import ServerSettings
 
 

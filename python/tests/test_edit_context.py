@@ -8,7 +8,9 @@ import pytest
 
 from inference_common.edit_context import ContextNeeds, EditContext, Hint, fetch_edit_contexts
 from inference_common.errors import RevisionNotFound, TextDeleted, UserDeleted
-from inference_common.mediawiki import Endpoint, MediaWikiClient, main_slot
+from inference_common.documents import main_slot
+from inference_common.http import HttpClient
+from inference_common.mediawiki import Endpoint, MediaWikiClient
 
 ENDPOINT = Endpoint("http://wiki.invalid/w/api.php", None, "en.wikipedia.org")
 # revscoring's edit models read the user; revert-risk's features define unknown user facts
@@ -30,7 +32,7 @@ class StandInWiki(MediaWikiClient):
     call recorded with the round (the number of calls already answered) it was sent in."""
 
     def __init__(self, revisions: list[dict], users: list[str]) -> None:
-        super().__init__(user_agent="tests")
+        super().__init__(HttpClient(user_agent="tests"))  # never used: no call goes out
         self.docs = {r["revid"]: r for r in revisions}
         self.names = set(users)
         self.calls: list[dict[str, Any]] = []

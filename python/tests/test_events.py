@@ -130,9 +130,11 @@ async def eventgate(unused_tcp_port):
 
 async def test_events_are_posted_in_the_background(eventgate) -> None:
     url, received, _ = eventgate
-    client = EventGateClient(url, user_agent="tests", token="t0ken")
+    shared = http.HttpClient(user_agent="tests")
+    client = EventGateClient(url, http=shared, token="t0ken")
     client.send_in_background({"a": 1})
     await client.close()
+    await shared.close()
     assert received[0]["body"] == [{"a": 1}]
     assert received[0]["headers"]["Authorization"] == "Bearer t0ken"
 
@@ -140,12 +142,14 @@ async def test_events_are_posted_in_the_background(eventgate) -> None:
 async def test_a_failing_eventgate_never_raises(eventgate, unused_tcp_port_factory, caplog) -> None:
     url, received, status = eventgate
     status["code"] = 500
-    client = EventGateClient(url, user_agent="tests", token="t0ken")
+    shared = http.HttpClient(user_agent="tests")
+    client = EventGateClient(url, http=shared, token="t0ken")
     await client.send({"a": 1})
-    down = EventGateClient(f"http://127.0.0.1:{unused_tcp_port_factory()}/", user_agent="tests")
+    down = EventGateClient(f"http://127.0.0.1:{unused_tcp_port_factory()}/", http=shared)
     await down.send({"a": 1})
     await client.close()
     await down.close()
+    await shared.close()
     assert "HTTP 500" in caplog.text and "t0ken" not in caplog.text
 
 

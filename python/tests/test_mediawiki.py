@@ -15,13 +15,9 @@ from inference_common.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from inference_common.mediawiki import (
-    Endpoint,
-    MediaWikiClient,
-    endpoint_for,
-    require_text,
-    user_agent,
-)
+from inference_common.documents import require_text
+from inference_common.http import HttpClient, RetryPolicy
+from inference_common.mediawiki import Endpoint, MediaWikiClient, endpoint_for, user_agent
 from inference_common.settings import ServerSettings
 
 OK = {"batchcomplete": True, "query": {"pages": []}}
@@ -29,15 +25,13 @@ OK = {"batchcomplete": True, "query": {"pages": []}}
 
 @pytest.fixture
 async def client():
-    client = MediaWikiClient(
+    shared = HttpClient(
         user_agent="tests/1.0 (test@example.org)",
         timeout=1.0,
-        retries=2,
-        backoff=0.01,
-        max_retry_after=2,
+        retry=RetryPolicy(retries=2, backoff=0.01, max_retry_after=2),
     )
-    yield client
-    await client.close()
+    yield MediaWikiClient(shared)
+    await shared.close()
 
 
 def endpoint(wiki) -> Endpoint:

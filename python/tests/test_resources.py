@@ -1,11 +1,13 @@
 """The one owner of a process's shared resources: one startup, one shutdown, one HTTP
 client under the MediaWiki and EventGate clients, whatever the number of models."""
 
+import asyncio
 from typing import Any
 
 from inference_common.model import JsonModel
 from inference_common.resources import SharedResources
-from inference_common.server import build_app, lifespan
+from inference_common.app import build_app
+from inference_common.lifespan import lifespan
 from inference_common.settings import ServerSettings
 
 
@@ -69,13 +71,20 @@ async def test_one_http_client_under_every_client() -> None:
     assert resources.events is not None and resources.events._http is resources.http
 
 
-async def test_the_app_hooks_are_the_lifespan() -> None:
+async def test_the_app_lifespan_is_the_lifespan() -> None:
+    """The ASGI lifespan protocol, as uvicorn drives it, runs :func:`lifespan`."""
     log: list[str] = []
     resources = SharedResources(settings())
     resources.own(Part("engine", log))
     app = build_app([Model("a", resources, log)], settings(), resources=resources)
-    for hook in app.router.on_startup:
-        await hook()
-    for hook in app.router.on_shutdown:
-        await hook()
+    messages: asyncio.Queue[dict] = asyncio.Queue()
+    for message in ("lifespan.startup", "lifespan.shutdown"):
+        messages.put_nowait({"type": message})
+    sent: list[str] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message["type"])
+
+    await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, messages.get, send)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert log == ["start engine", "startup a", "shutdown a", "close engine"]

@@ -4,8 +4,12 @@ import asyncio
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
-from inference_common.server import RequestMiddleware
+from inference_common.api_docs import PredictDoc
+from inference_common.app import build_app
+from inference_common.middleware import RequestMiddleware
+from inference_common.settings import ServerSettings
 from inference_testing.harness import (
     BAD_BODIES,
     BAD_IDS,
@@ -14,7 +18,10 @@ from inference_testing.harness import (
     ContentType,
     assert_error,
     assert_no_server_error,
+    assert_post_only,
 )
+
+from .support import EchoModel
 
 
 async def test_predict_accepts_json_whatever_the_content_type(client: httpx.AsyncClient) -> None:
@@ -109,9 +116,42 @@ async def test_unknown_model_and_route(client: httpx.AsyncClient) -> None:
     response = await client.get("/nowhere")
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "NotFound"
-    response = await client.put("/v1/models/echo:predict", json={})
-    assert response.status_code == 405
-    assert response.json()["error"]["type"] == "MethodNotAllowed"
+
+
+class ExampleEcho(EchoModel):
+    def predict_doc(self) -> PredictDoc:
+        return PredictDoc(summary="Echo a revision id", examples={"a revision": {"rev_id": 7}})
+
+
+async def test_post_only_routes_answer_other_methods_with_405(settings: ServerSettings) -> None:
+    """Not KServe's 404 "Model with name echo:predict does not exist" (its GET route
+    /v1/models/{name} matched): 405, Allow: POST, and the body to POST."""
+    models = [ExampleEcho("echo"), EchoModel("plain")]
+    for model in models:
+        model.load()
+    transport = httpx.ASGITransport(app=build_app(models, settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        await assert_post_only(client, "/v1/models/echo:predict", {"rev_id": 7})
+        # the ORES habit: the request in the query string; its values go in the example
+        await assert_post_only(client, "/v1/models/echo:predict?rev_id=647", {"rev_id": 647})
+        response = await client.get("/v1/models/echo:predict?rev_id=647")
+        assert "(query parameters are not read)" in response.json()["error"]["message"]
+        await assert_post_only(client, "/v1/models/plain:predict")  # no example to quote
+        response = await client.get("/v1/models/plain:predict")
+        assert " -d " not in response.json()["error"]["message"]
+        await assert_post_only(client, "/v1/models/nope:predict")  # wrong method, any name
+        for path in (
+            "/v1/models/echo:explain",
+            "/v2/models/echo/infer",
+            "/v2/models/echo/versions/1/infer",
+            "/v2/repository/models/echo/load",
+            "/v2/repository/models/echo/unload",
+        ):
+            await assert_post_only(client, path)
+        # POST still reaches the route, and GET routes keep their GET
+        answer = await client.post("/v1/models/echo:predict", json={"rev_id": 1})
+        assert answer.json() == {"rev_id": 1}
+        assert (await client.get("/v1/models/echo")).json() == {"name": "echo", "ready": True}
 
 
 async def test_body_over_the_limit_is_413(client: httpx.AsyncClient) -> None:
@@ -164,6 +204,35 @@ async def test_overload_gets_a_fast_503_with_retry_after() -> None:
         release.set()
         assert [r.status_code for r in await asyncio.gather(*slow)] == [200, 200]
         assert app.in_flight == 0
+
+
+async def test_a_services_inference_routes_count_against_the_limit() -> None:
+    """A service's own inference routes (revscoring's ``/v3/``) take a slot like
+    ``:predict`` and are labelled in the metrics; its other routes are neither."""
+    release = asyncio.Event()
+
+    async def app(scope, receive, send):
+        if scope["path"].startswith("/v3/"):
+            await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    middleware = RequestMiddleware(
+        app, max_request_bytes=1000, max_concurrent_requests=1, inference_routes={"/v3/": "ores"}
+    )
+    refused = {"kind": "ores", "status": "503"}
+    before = REGISTRY.get_sample_value("inference_http_requests_total", refused) or 0
+    transport = httpx.ASGITransport(app=middleware)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        slow = asyncio.create_task(client.get("/v3/scores/enwiki/1"))
+        await asyncio.sleep(0.2)  # it has reached the app
+        second = await asyncio.wait_for(client.get("/v3/scores/enwiki/2"), 5)  # not queued
+        assert_error(second, 503, "Overloaded")
+        assert (await client.get("/v2/health/ready")).status_code == 200
+        assert (await client.get("/elsewhere")).status_code == 200
+        release.set()
+        assert (await slow).status_code == 200
+    assert REGISTRY.get_sample_value("inference_http_requests_total", refused) == before + 1
 
 
 @pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=str)

@@ -19,7 +19,8 @@ import httpx
 import pytest
 import uvicorn
 
-from inference_common.server import build_app, uvicorn_config
+from inference_common.app import build_app
+from inference_common.server import uvicorn_config
 from inference_common.settings import ServerSettings
 from inference_testing.harness import free_port
 

@@ -8,7 +8,7 @@ Everything here is a pure function of plain data (the JSON the Action API answer
 - ``parent``: its parent revision with content, or ``None`` when the edit created the page;
 - ``user``: the editor's ``list=users`` entry (``editcount``, ``registration``, ``groups``),
   or ``None`` when the editor is anonymous or hidden;
-- ``first_revision``: the page's first revision (only its ``timestamp`` is read), or
+- ``page_creation``: the page's first revision (only its ``timestamp`` is read), or
   ``None`` when the edit created the page.
 
 :func:`extract_features` returns a dict whose keys are :data:`FEATURE_NAMES`, in order;
@@ -26,7 +26,7 @@ import mwparserfromhell
 from mwparserfromhell.nodes import ExternalLink, Heading, Tag, Template, Wikilink
 
 from inference_common.errors import TextDeleted, UnsupportedContent
-from inference_common.mediawiki import main_slot, require_text
+from inference_common.documents import main_slot, require_text
 
 # The structure counted in the wikitext of a revision and of its parent.
 WIKITEXT_COUNTS: tuple[str, ...] = (
@@ -241,7 +241,7 @@ def extract_features(
     revision: Mapping[str, Any],
     parent: Mapping[str, Any] | None,
     user: Mapping[str, Any] | None,
-    first_revision: Mapping[str, Any] | None,
+    page_creation: Mapping[str, Any] | None,
 ) -> dict[str, float]:
     """The features of the edit ``revision`` (see the module docstring for the documents).
 
@@ -265,7 +265,7 @@ def extract_features(
     parent_counts = wikitext_counts(parent_text) if parent_text else dict.fromkeys(counts, 0)
 
     when = parse_timestamp(revision.get("timestamp"))
-    created = parse_timestamp(first_revision.get("timestamp")) if first_revision else None
+    created = parse_timestamp(page_creation.get("timestamp")) if page_creation else None
     page = revision.get("page") or {}
     namespace = page.get("ns", revision.get("ns"))
     comment = revision.get("comment")

@@ -9,10 +9,10 @@ parent is :class:`RevisionNotFound`, a parent whose text is hidden :class:`TextD
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
-from inference_common.edit_context import ContextNeeds, EditContext, Hint, fetch_edit_contexts
+from inference_common.documents import EditContext
+from inference_common.edit_context import ContextNeeds, Hint, fetch_edit_contexts
 from inference_common.errors import ModelServerError
 from inference_common.mediawiki import Endpoint, MediaWikiClient
 
@@ -21,27 +21,13 @@ from .features import revision_text
 NEEDS = ContextNeeds(parent=True, user=True, page_creation=True, user_required=False)
 
 
-@dataclass(frozen=True)
-class EditDocuments:
-    """The API documents :func:`revert_risk.features.extract_features` takes (plain data,
-    so it can cross into a worker process)."""
-
-    revision: dict[str, Any]
-    parent: dict[str, Any] | None
-    user: dict[str, Any] | None
-    first_revision: dict[str, Any] | None
-
-    def as_args(self) -> tuple[Any, ...]:
-        return (self.revision, self.parent, self.user, self.first_revision)
-
-
 async def fetch_edits(
     client: MediaWikiClient,
     endpoint: Endpoint,
     rev_ids: Iterable[int],
     *,
     hints: Mapping[int, Hint] | None = None,
-) -> dict[int, EditDocuments | ModelServerError]:
+) -> dict[int, EditContext | ModelServerError]:
     """Each revision id mapped to its documents, or to why it cannot be scored
     (:class:`RevisionNotFound`, :class:`TextDeleted`, :class:`UnsupportedContent`).
 
@@ -56,16 +42,4 @@ async def fetch_edits(
         accept=revision_text,
         page_creation_props="ids|timestamp",
     )
-    return {
-        rev_id: (
-            EditDocuments(
-                revision=context.revision,
-                parent=context.parent,
-                user=context.user,
-                first_revision=context.page_creation,
-            )
-            if isinstance(context, EditContext)
-            else context
-        )
-        for rev_id, context in contexts.items()
-    }
+    return contexts

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from pydantic import BaseModel, Field
 
 from inference_common.api_docs import ErrorBody, PredictDoc
+from inference_common.documents import EditContext
 from inference_common.edit_context import Hint, hint_from_event
 from inference_common.errors import ModelServerError
 from inference_common.events import RevisionEvent
@@ -27,7 +28,7 @@ from inference_common.wikis import wiki_id_for_language, wikipedia_host
 from .classifier import RevertRiskClassifier, load_classifier
 from .events import prediction_event
 from .features import extract_features, feature_row
-from .fetch import EditDocuments, fetch_edits
+from .fetch import fetch_edits
 from .request import Item, ItemError, parse_request
 from .settings import RevertRiskSettings
 
@@ -44,7 +45,7 @@ class Revision(BaseModel):
     rev_id: int
 
 
-class PredictRequest(BaseModel):
+class RevertRiskRequestBody(BaseModel):
     """One of: ``lang`` + ``rev_id``; ``instances`` (a batch); ``event``."""
 
     lang: str | None = Field(None, description="The Wikipedia's language code, e.g. en")
@@ -119,7 +120,7 @@ class RevertRiskModel(JsonModel):
             description=f"Model version {self.model_version}. One revision, a batch of at "
             f"most {self.settings.max_batch_size} (an item that cannot be scored is reported "
             "in `errors`), or a revision-create / page-change event.",
-            request=PredictRequest,
+            request=RevertRiskRequestBody,
             response=PredictResponse,
             examples={
                 "one revision": {"lang": "en", "rev_id": 123456},
@@ -199,7 +200,7 @@ class RevertRiskModel(JsonModel):
 
     async def _fetch(
         self, keys: set[Key], hints: Mapping[Key, Hint]
-    ) -> dict[Key, EditDocuments | ModelServerError]:
+    ) -> dict[Key, EditContext | ModelServerError]:
         """The documents of every revision: one group of calls per wiki, concurrently."""
         by_lang: dict[str, list[int]] = defaultdict(list)
         for lang, rev_id in sorted(keys):
@@ -218,13 +219,13 @@ class RevertRiskModel(JsonModel):
                 return {(lang, rev_id): error for rev_id in rev_ids}
             return {(lang, rev_id): found[rev_id] for rev_id in rev_ids}
 
-        merged: dict[Key, EditDocuments | ModelServerError] = {}
+        merged: dict[Key, EditContext | ModelServerError] = {}
         for part in await asyncio.gather(*(one_wiki(*group) for group in by_lang.items())):
             merged.update(part)
         return merged
 
     async def _features(
-        self, documents: dict[Key, EditDocuments | ModelServerError]
+        self, documents: dict[Key, EditContext | ModelServerError]
     ) -> dict[Key, dict[str, float] | ModelServerError]:
         """Features of every fetched edit, never on the event loop (parsing two 10-30 KB
         wikitexts costs 6-20 ms of CPU): in the process pool when there is one, else the
@@ -235,11 +236,13 @@ class RevertRiskModel(JsonModel):
             return dict(zip(keys, values))
         pool = self._pool
 
-        async def one(docs: EditDocuments | ModelServerError) -> Any:
+        async def one(docs: EditContext | ModelServerError) -> Any:
             if isinstance(docs, ModelServerError):
                 return docs
             try:
-                return await pool.run(extract_features, *docs.as_args())
+                return await pool.run(
+                    extract_features, docs.revision, docs.parent, docs.user, docs.page_creation
+                )
             except ModelServerError as error:
                 return error
 
@@ -280,12 +283,12 @@ class RevertRiskModel(JsonModel):
             logger.exception("could not build the prediction event of revision %d", event.rev_id)
 
 
-def _features_of(docs: EditDocuments | ModelServerError) -> dict[str, float] | ModelServerError:
+def _features_of(docs: EditContext | ModelServerError) -> dict[str, float] | ModelServerError:
     """One edit's features, or why it has none (run in a worker thread)."""
     if isinstance(docs, ModelServerError):
         return docs
     try:
-        return extract_features(*docs.as_args())
+        return extract_features(docs.revision, docs.parent, docs.user, docs.page_creation)
     except ModelServerError as error:
         return error
 

@@ -65,7 +65,7 @@ def extraction_times(repeat: int = 20) -> list[dict[str, float]]:
         example = make_example(rng, 1, reverted=False, sections=sections)
         while example.parent is None:
             example = make_example(rng, 1, reverted=False, sections=sections)
-        docs = (example.revision, example.parent, example.user, example.first_revision)
+        docs = (example.revision, example.parent, example.user, example.page_creation)
         rows.append(
             {
                 "revision_kb": round(example.revision["size"] / 1024, 1),

@@ -69,7 +69,7 @@ class Example:
     revision: dict[str, Any]
     parent: dict[str, Any] | None
     user: dict[str, Any] | None
-    first_revision: dict[str, Any] | None
+    page_creation: dict[str, Any] | None
 
 
 def _sentence(rng: random.Random, *, links: float = 0.15, refs: float = 0.1) -> str:

@@ -56,7 +56,7 @@ def build_matrix(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels (1 = reverted) of ``n`` synthetic edits from ``seed``."""
     examples = make_dataset(n, seed)
     rows = [
-        feature_row(extract_features(e.revision, e.parent, e.user, e.first_revision))
+        feature_row(extract_features(e.revision, e.parent, e.user, e.page_creation))
         for e in examples
     ]
     labels = [int(e.reverted) for e in examples]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from inference_common.errors import UpstreamUnavailable
+from inference_common.http import HttpClient
 from inference_common.mediawiki import Endpoint, MediaWikiClient
 
 from revert_risk_tools.synthetic import Example
@@ -23,7 +24,7 @@ class FakeWikiClient(MediaWikiClient):
     """Revisions, users and first revisions of pages, served from dicts."""
 
     def __init__(self) -> None:
-        super().__init__(user_agent="tests")
+        super().__init__(HttpClient(user_agent="tests"))  # never used: no call goes out
         self.revisions_by_id: dict[int, dict[str, Any]] = {}
         self.users_by_name: dict[str, dict[str, Any]] = {}
         self.first_by_page: dict[int, dict[str, Any]] = {}
@@ -37,8 +38,8 @@ class FakeWikiClient(MediaWikiClient):
                 self.revisions_by_id[revision["revid"]] = revision
         if example.user is not None:
             self.users_by_name[example.user["name"]] = example.user
-        if example.first_revision is not None:
-            self.first_by_page[example.revision["page"]["pageid"]] = example.first_revision
+        if example.page_creation is not None:
+            self.first_by_page[example.revision["page"]["pageid"]] = example.page_creation
         return self
 
     def add_all(self, examples: Iterable[Example]) -> "FakeWikiClient":
@@ -47,7 +48,7 @@ class FakeWikiClient(MediaWikiClient):
         return self
 
     def kinds(self) -> list[str]:
-        """What each call asked for: 'revisions', 'users' or 'first_revision'."""
+        """What each call asked for: 'revisions', 'users' or 'page_creation'."""
         return [kind for kind, _ in self.calls]
 
     async def call(self, endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,7 +72,7 @@ class FakeWikiClient(MediaWikiClient):
                 }
             }
         if "pageids" in params and params.get("rvdir") == "newer":
-            self.calls.append(("first_revision", params))
+            self.calls.append(("page_creation", params))
             page_id = int(params["pageids"])
             first = self.first_by_page.get(page_id)
             page = {"pageid": page_id, "ns": 0, "title": f"Page {page_id}"}

@@ -12,7 +12,7 @@ import httpx
 from revert_risk.model import RevertRiskModel
 from revert_risk.settings import RevertRiskSettings
 
-from inference_common.server import build_app
+from inference_common.app import build_app
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 MODEL_NAME = "revertrisk-language-agnostic"

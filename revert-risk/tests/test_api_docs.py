@@ -21,7 +21,7 @@ async def test_docs_and_the_documented_predict(
     operation = schema["paths"][f"/v1/models/{model.name}:predict"]["post"]
     body = operation["requestBody"]["content"]["application/json"]
     assert body["examples"]["one revision"]["value"] == {"lang": "en", "rev_id": 123456}
-    assert body["schema"] == {"$ref": "#/components/schemas/PredictRequest"}
+    assert body["schema"] == {"$ref": "#/components/schemas/RevertRiskRequestBody"}
     response = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert response == {"$ref": "#/components/schemas/PredictResponse"}
     prediction = schema["components"]["schemas"]["Prediction"]["properties"]

@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator, Iterator
 import httpx
 import pytest
 
-from inference_common.server import build_app
+from inference_common.app import build_app
 from inference_testing.harness import (
     BAD_BODIES,
     BAD_IDS,

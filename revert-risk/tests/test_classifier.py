@@ -48,7 +48,7 @@ def test_reverted_like_edits_score_higher(model_path: Path) -> None:
     classifier = load_classifier(model_path)
     examples = make_dataset(HOLDOUT_EXAMPLES, seed=777)  # not the training seed
     rows = [
-        feature_row(extract_features(e.revision, e.parent, e.user, e.first_revision))
+        feature_row(extract_features(e.revision, e.parent, e.user, e.page_creation))
         for e in examples
     ]
     scores = np.asarray(classifier.predict_proba(rows))

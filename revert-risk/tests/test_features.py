@@ -193,3 +193,16 @@ def test_content_that_is_not_wikitext() -> None:
     json_page = revision(slots={"main": {"contentmodel": "json", "content": "{}"}})
     with pytest.raises(UnsupportedContent, match="json"):
         extract_features(json_page, None, USER, None)
+
+
+def test_the_feature_code_imports_no_http_client() -> None:
+    """Pool workers import the feature code: it reads documents without aiohttp or mwapi."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, revert_risk.features; print(sorted({'aiohttp', 'mwapi'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

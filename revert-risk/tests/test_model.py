@@ -61,7 +61,7 @@ async def test_single_revision(client: httpx.AsyncClient, fake_wiki: FakeWikiCli
     check_prediction(response.json(), "ruwiki", rev_id(REVERTED[0]))
     assert set(fake_wiki.hosts) == {"ru.wikipedia.org"}
     # the revision; then its parent, its user (if registered), its page's first revision
-    expected = ["revisions", "revisions", "first_revision"]
+    expected = ["revisions", "revisions", "page_creation"]
     expected += ["users"] if REVERTED[0].user else []
     assert sorted(fake_wiki.kinds()) == sorted(expected)
 
@@ -123,7 +123,7 @@ async def test_batch_with_missing_and_invalid_items(
     kinds = fake_wiki.kinds()
     assert kinds.count("revisions") == 2
     assert kinds.count("users") <= 1
-    assert kinds.count("first_revision") == 4
+    assert kinds.count("page_creation") == 4
     first_call = fake_wiki.calls[0][1]
     assert sorted(first_call["revids"]) == sorted([MISSING_REV_ID] + [rev_id(e) for e in good])
 

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from inference_common.cache import CACHE_LOOKUPS, MemoryCache, RedisCache, ScoreCache, SingleFlight
+from inference_common.documents import EditContext
 from inference_common.edit_context import Hint
-from inference_common.errors import ModelNotFound, ModelServerError, UnsupportedContent
+from inference_common.errors import ModelServerError, UnsupportedContent
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from inference_common.pool import ProcessPool
 
 from . import scoring
 from .fetch import fetch_revision_docs, union_needs
-from .revision_docs import RevisionDocs
 from .fast_features import TextReuse
 from .scoring import FailedLoad, ServedModel
 from .settings import RevscoringSettings
@@ -106,16 +106,6 @@ class ScoringEngine:
         """The models of ``wiki`` that could not be loaded, by type name."""
         return {m.type_name: m for m in self.failed.values() if m.wiki == wiki and m.type_name}
 
-    def model(self, wiki: str, model_type: str) -> ServedModel:
-        """The model of type ``model_type`` for ``wiki`` (its database name), whatever the
-        name it is served under (``eswikibooks-goodfaith`` or ``eswikibookswiki-goodfaith``)."""
-        for model in self.models.values():
-            if model.wiki == wiki and model.model_type.name == model_type:
-                return model
-        if model_type in self.failed_in(wiki):
-            raise self.failed_in(wiki)[model_type].error()
-        raise ModelNotFound(f"model {model_type!r} is not served for wiki {wiki!r}")
-
     async def start(self) -> None:
         """Start the pool's workers before the first request."""
         if self.pool is not None:
@@ -186,11 +176,11 @@ class ScoringEngine:
         return dict(await asyncio.gather(*(one(rev_id) for rev_id in rev_ids)))
 
     async def _score_docs(
-        self, models: Sequence[ServedModel], docs: RevisionDocs, features: bool
+        self, models: Sequence[ServedModel], docs: EditContext, features: bool
     ) -> dict[str, ModelResult]:
         results: dict[str, ModelResult] = {}
         scorable = []
-        content_model = scoring.content_model_of(docs.rev)
+        content_model = scoring.content_model_of(docs.revision)
         for model in models:
             if not scoring.accepts(model.model_type, content_model, model.wiki):
                 expected = scoring.scored_content(model.model_type, model.wiki)

@@ -1,6 +1,6 @@
 """Fetch what revscoring needs about many revisions at once, through the shared
 :mod:`inference_common.edit_context` (the same calls and the same missing-data policy as
-every edit model). The result is one :class:`~.revision_docs.RevisionDocs` per revision,
+every edit model). The result is one :class:`~inference_common.documents.EditContext` per revision,
 or the error that says why that revision cannot be scored, so a batch reports errors per
 revision.
 """
@@ -14,7 +14,7 @@ from inference_common.errors import ModelServerError
 from inference_common.mediawiki import Endpoint, MediaWikiClient
 
 from .model_types import RevisionNeeds
-from .revision_docs import PAGE_CREATION_PROPS, REVISION_PROPS, RevisionDocs
+from .revision_docs import PAGE_CREATION_PROPS, REVISION_PROPS
 
 
 def union_needs(needs: Iterable[RevisionNeeds]) -> RevisionNeeds:
@@ -27,7 +27,7 @@ def union_needs(needs: Iterable[RevisionNeeds]) -> RevisionNeeds:
     )
 
 
-Fetched = dict[int, RevisionDocs | ModelServerError]
+Fetched = dict[int, EditContext | ModelServerError]
 
 
 def context_needs(needs: RevisionNeeds) -> ContextNeeds:
@@ -59,16 +59,4 @@ async def fetch_revision_docs(
         revision_props=REVISION_PROPS,
         page_creation_props=PAGE_CREATION_PROPS,
     )
-    return {
-        rev_id: (
-            RevisionDocs(
-                rev=context.revision,
-                parent=context.parent,
-                user=context.user,
-                page_creation=context.page_creation,
-            )
-            if isinstance(context, EditContext)
-            else context
-        )
-        for rev_id, context in contexts.items()
-    }
+    return contexts

@@ -36,7 +36,7 @@ DEFAULT_STREAM = "mediawiki.revision-score"
 logger = logging.getLogger(__name__)
 
 
-class PredictRequest(BaseModel):
+class ScoreRequestBody(BaseModel):
     """The body of ``:predict`` (documentation only: the model parses the body itself)."""
 
     rev_id: int | None = Field(None, description="The revision to score (or give `event`)")
@@ -73,7 +73,7 @@ class RevscoringModel(JsonModel):
                 f"(version {self.served.version}), in the ORES v3 shape. The same scores, for "
                 "many revisions and models at once, are at `/v3/scores/`."
             ),
-            request=PredictRequest,
+            request=ScoreRequestBody,
             response=OresResponse,
             examples={
                 "a revision": {"rev_id": 123456},
@@ -127,7 +127,7 @@ class UnavailableModel(JsonModel):
         return PredictDoc(
             summary=f"{self.name}: not available ({self.failed.reason[:120]})",
             description=f"This model could not be loaded: {self.failed.reason}",
-            request=PredictRequest,
+            request=ScoreRequestBody,
             error_statuses=(503,),
         )
 
@@ -251,7 +251,7 @@ def build_service(settings: RevscoringSettings, resources: SharedResources) -> S
     """Load every model; one engine (owned by ``resources``) and the shared EventGate
     client serve them all, and the ORES v3 API routes (``/v3/scores/...``) use the same
     engine."""
-    from .ores_routes import build_router
+    from .ores_routes import INFERENCE_ROUTES, build_router
 
     engine = resources.own(build_engine(settings, resources.wiki))
     stream = settings.eventgate_stream or DEFAULT_STREAM
@@ -259,7 +259,7 @@ def build_service(settings: RevscoringSettings, resources: SharedResources) -> S
         RevscoringModel(model, engine, resources.events, stream) for model in engine.models.values()
     ]
     models += [UnavailableModel(failed) for failed in engine.failed.values()]
-    return Service(models, [build_router(engine), readiness_router(engine)])
+    return Service(models, [build_router(engine), readiness_router(engine)], INFERENCE_ROUTES)
 
 
 def readiness_router(engine: ScoringEngine) -> APIRouter:
@@ -277,8 +277,3 @@ def readiness_router(engine: ScoringEngine) -> APIRouter:
         }
 
     return router
-
-
-def build_models(settings: RevscoringSettings) -> list[JsonModel]:
-    """The models alone (on resources of their own that nothing starts: tests)."""
-    return list(build_service(settings, SharedResources(settings)).models)  # type: ignore[arg-type]

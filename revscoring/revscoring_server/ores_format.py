@@ -32,7 +32,7 @@ class Score(BaseModel):
     probability: dict[str, float]
 
 
-class ModelResult(BaseModel):
+class ModelAnswer(BaseModel):
     """One model's answer about one revision: a score (``features`` with
     ``features=true`` / ``extended_output``), or the error that prevented it."""
 
@@ -46,7 +46,7 @@ class WikiResult(BaseModel):
     for, ``scores[rev_id][model]``."""
 
     models: dict[str, dict[str, Any]]
-    scores: dict[str, dict[str, ModelResult]] | None = None
+    scores: dict[str, dict[str, ModelAnswer]] | None = None
 
 
 class OresResponse(RootModel[dict[str, WikiResult]]):

@@ -35,6 +35,20 @@ from .ores_format import VERSION_ONLY, OresResponse, model_info, ores_response
 from .scoring import ServedModel
 
 MAX_REVIDS = 50
+# The router's requests run models: they count against MAX_CONCURRENT_REQUESTS like
+# :predict, under this metrics label (inference_common.app.build_app's inference_routes).
+INFERENCE_ROUTES = {"/v3/": "ores"}
+# The body /v3/precache takes (documented, and quoted by a 405 to a GET).
+PRECACHE_EXAMPLE = {
+    "$schema": "/mediawiki/revision/create/1.1.0",
+    "meta": {"domain": "en.wikipedia.org", "stream": "mediawiki.revision-create"},
+    "database": "enwiki",
+    "rev_id": 123456,
+    "rev_parent_id": 123455,
+    "page_id": 42,
+    "page_title": "Example",
+    "page_namespace": 0,
+}
 Handler = Callable[..., Awaitable[dict[str, Any]]]
 ERROR_RESPONSES = error_responses(400, 404, 503)
 # Read by hand from the query string or a POST body (see _params); declared for the docs.
@@ -226,11 +240,14 @@ def build_router(engine: ScoringEngine) -> APIRouter:
     async def model_score(request: Request, wiki: str, rev_id: str, model: str) -> dict[str, Any]:
         return await score(request, wiki, _rev_ids(rev_id), model)
 
-    @router.post("/precache/", include_in_schema=False)
+    example = {"requestBody": {"content": {"application/json": {"example": PRECACHE_EXAMPLE}}}}
+
+    @router.post("/precache/", include_in_schema=False, openapi_extra=example)
     @router.post(
         "/precache",
         summary="Score a revision-create event with every model of its wiki (warms the cache)",
         responses={200: {"model": OresResponse}, **ERROR_RESPONSES},
+        openapi_extra=example,
     )
     async def precache(request: Request) -> dict[str, Any]:
         body = decode_body(await request.body())
@@ -242,4 +259,4 @@ def build_router(engine: ScoringEngine) -> APIRouter:
     return router
 
 
-__all__ = ["build_router", "MAX_REVIDS"]
+__all__ = ["build_router", "INFERENCE_ROUTES", "MAX_REVIDS"]

@@ -23,7 +23,6 @@ but the caller did not provide is a clear error, never a hidden HTTP request.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from revscoring import Datasource, Dependent
@@ -32,7 +31,7 @@ from revscoring.dependencies import dig
 from revscoring.errors import CaughtDependencyError
 from revscoring.extractors import api
 
-from inference_common.mediawiki import main_slot
+from inference_common.documents import EditContext, main_slot
 
 Doc = Mapping[str, Any]
 
@@ -59,97 +58,6 @@ class DocumentError(ValueError):
 
 class OfflineExtractionError(RuntimeError):
     """revscoring asked for data that was not provided as a document."""
-
-
-@dataclass(frozen=True)
-class RevisionDocs:
-    """The API documents about one revision that feature extraction may use.
-
-    Each document is a single item of an API answer (``formatversion=2``):
-
-    * ``rev``: one element of ``query.pages[].revisions[]`` of
-      ``prop=revisions&revids=N&rvslots=main&rvprop=`` :data:`REVISION_PROPS`, with its
-      page's ``pageid``, ``ns`` and ``title`` under ``"page"`` (as both revscoring and the
-      shared MediaWiki client attach it);
-    * ``parent``: the same for the parent revision (``None`` if not fetched; a page
-      creation, ``parentid`` 0, has none);
-    * ``user``: one element of ``query.users[]`` of ``list=users&usprop=``
-      :data:`USER_PROPS` (``None`` for anonymous edits or if not fetched);
-    * ``page_creation``: the page's first revision (``rvdir=newer&rvlimit=1``), ``None``
-      if not fetched.
-    """
-
-    rev: Doc
-    parent: Doc | None = None
-    user: Doc | None = None
-    page_creation: Doc | None = None
-
-    @property
-    def rev_id(self) -> int:
-        """The id of the revision these documents describe."""
-        return int(self.rev["revid"])
-
-    @classmethod
-    def from_responses(
-        cls,
-        rev_id: int,
-        revision_response: Doc,
-        parent_response: Doc | None = None,
-        users_response: Doc | None = None,
-        page_creation_response: Doc | None = None,
-    ) -> "RevisionDocs":
-        """Pick the documents about ``rev_id`` out of whole API answers (which may be
-        batched answers about many revisions and users)."""
-        rev = revision_from_response(revision_response, rev_id)
-        parent_id = int(rev.get("parentid") or 0)
-        parent = None
-        if parent_response is not None and parent_id:
-            parent = revision_from_response(parent_response, parent_id)
-        user = None
-        if users_response is not None and int(rev.get("userid") or 0) > 0:
-            user = user_from_response(users_response, str(rev.get("user")))
-        creation = None
-        if page_creation_response is not None:
-            creation = first_revision_from_response(page_creation_response)
-        return cls(rev=rev, parent=parent, user=user, page_creation=creation)
-
-
-def _pages(response: Doc) -> list[Doc]:
-    pages = response.get("query", {}).get("pages", [])
-    if isinstance(pages, Mapping):  # formatversion=1 answers, tolerated
-        pages = list(pages.values())
-    return [page for page in pages if isinstance(page, Mapping)]
-
-
-def _with_page(revision: Doc, page: Doc) -> dict[str, Any]:
-    page_fields = {key: page[key] for key in ("pageid", "ns", "title") if key in page}
-    return {**revision, "page": page_fields}
-
-
-def revision_from_response(response: Doc, rev_id: int) -> dict[str, Any]:
-    """The revision ``rev_id`` of a ``prop=revisions`` answer, with its page attached."""
-    for page in _pages(response):
-        for revision in page.get("revisions", []):
-            if int(revision.get("revid", -1)) == int(rev_id):
-                return _with_page(revision, page)
-    raise DocumentError(f"revision {rev_id} is not in the API answer")
-
-
-def first_revision_from_response(response: Doc) -> dict[str, Any]:
-    """The only revision of a page creation answer (``rvdir=newer&rvlimit=1``)."""
-    for page in _pages(response):
-        revisions = page.get("revisions", [])
-        if revisions:
-            return _with_page(revisions[0], page)
-    raise DocumentError("the page creation answer has no revision")
-
-
-def user_from_response(response: Doc, name: str) -> dict[str, Any]:
-    """The entry for user ``name`` of a ``list=users`` answer."""
-    for user in response.get("query", {}).get("users", []):
-        if user.get("name") == name and not user.get("missing") and not user.get("invalid"):
-            return dict(user)
-    raise DocumentError(f"user {name!r} is not in the API answer")
 
 
 def normalize_revision(doc: Doc) -> dict[str, Any]:
@@ -186,7 +94,7 @@ def normalize_user(doc: Doc) -> dict[str, Any]:
     return normalized
 
 
-def build_cache(docs: RevisionDocs) -> dict[Dependent, Any]:
+def build_cache(docs: EditContext) -> dict[Dependent, Any]:
     """Solver cache values for revscoring's api.Extractor, built from ``docs``.
 
     The result maps the extractor's document datasources (and ``revision.id``) to their
@@ -197,7 +105,7 @@ def build_cache(docs: RevisionDocs) -> dict[Dependent, Any]:
 
     :raises DocumentError: if the parent document is not the revision's parent.
     """
-    rev = normalize_revision(docs.rev)
+    rev = normalize_revision(docs.revision)
     cache: dict[Dependent, Any] = {_REVISION.id: docs.rev_id, REVISION_DOC: rev}
     parent_id = int(rev.get("parentid") or 0)
     if parent_id == 0:
@@ -238,7 +146,7 @@ def offline_extractor() -> api.Extractor:
 
 
 def extract_features(
-    extractor: api.Extractor, docs: RevisionDocs, features: Sequence[Dependent]
+    extractor: api.Extractor, docs: EditContext, features: Sequence[Dependent]
 ) -> list[Any]:
     """The values of ``features`` for the revision described by ``docs``.
 

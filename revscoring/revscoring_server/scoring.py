@@ -29,13 +29,15 @@ from inference_common.errors import (
     UnsupportedContent,
     UserDeleted,
 )
-from inference_common.mediawiki import main_slot
+from inference_common.documents import main_slot
 
 from . import legacy_models
 from .fast_features import TextReuse
 from .model_types import ContentModel, Family, ModelType, UnknownModelType, format_score
 from .model_types import parse_inference_name
-from .revision_docs import RevisionDocs, build_cache
+from inference_common.documents import EditContext
+
+from .revision_docs import build_cache
 
 
 @dataclass(frozen=True)
@@ -202,10 +204,10 @@ def accepts(model_type: ModelType, content_model: str, wiki: str = "") -> bool:
     return content_model == expected.value
 
 
-def text_size(docs: RevisionDocs) -> int:
+def text_size(docs: EditContext) -> int:
     """Characters of text extraction will read (the revision's and its parent's)."""
     size = 0
-    for doc in (docs.rev, docs.parent):
+    for doc in (docs.revision, docs.parent):
         if doc:
             main = main_slot(doc)
             size += len(main.get("content") or "")
@@ -223,7 +225,7 @@ _EXTRACTION_LOCK = threading.Lock()
 
 def score_revision(
     models: Sequence[ServedModel],
-    docs: RevisionDocs,
+    docs: EditContext,
     features: bool,
     reuse: TextReuse | None = None,
 ) -> dict[str, dict[str, Any] | ModelServerError]:
@@ -322,7 +324,7 @@ def describe_worker_models() -> dict[str, ModelInfo | ModelLoadError]:
 
 
 def score_in_worker(
-    names: Sequence[str], docs: RevisionDocs, features: bool
+    names: Sequence[str], docs: EditContext, features: bool
 ) -> dict[str, dict[str, Any] | ModelServerError]:
     missing = [name for name in names if name not in _WORKER_MODELS]
     if missing:

@@ -21,7 +21,9 @@ from aiohttp import web
 
 from inference_common.mediawiki import Endpoint, MediaWikiClient
 from inference_common.resources import SharedResources
-from inference_common.server import build_app, lifespan
+from inference_common.app import build_app
+from inference_common.http import HttpClient, RetryPolicy
+from inference_common.lifespan import lifespan
 from inference_testing.harness import free_port
 from revscoring_server.model import RevscoringModel, build_service
 from revscoring_server.settings import RevscoringSettings
@@ -46,6 +48,7 @@ __all__ = [
     "MemoryWiki",
     "Server",
     "WikiProxy",
+    "build_models",
     "free_port",
     "running_server",
     "serve_app",
@@ -100,7 +103,13 @@ async def running_server(**settings: Any) -> AsyncIterator[Server]:
     resources = SharedResources(config)
     service = build_service(config, resources)
     models = list(service.models)
-    app = build_app(models, config, routers=service.routers, resources=resources)
+    app = build_app(
+        models,
+        config,
+        routers=service.routers,
+        inference_routes=service.inference_routes,
+        resources=resources,
+    )
     transport = httpx.ASGITransport(app=app)
     async with lifespan(models, resources):
         async with httpx.AsyncClient(
@@ -259,7 +268,8 @@ class MemoryClient(MediaWikiClient):
     :class:`MemoryWiki` instead of HTTP."""
 
     def __init__(self, wiki: MemoryWiki) -> None:
-        super().__init__(user_agent="tests", retries=0)
+        # an HTTP client that is never used (never opens a session): no call goes out
+        super().__init__(HttpClient(user_agent="tests", retry=RetryPolicy(retries=0)))
         self.wiki = wiki
 
     async def call(self, endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -325,3 +335,9 @@ class EventRecorder:
     @property
     def events(self) -> list[Any]:
         return [event for post in self.posts for event in post]
+
+
+def build_models(settings: RevscoringSettings) -> list[RevscoringModel]:
+    """The models alone, as the server builds them (on resources of their own that
+    nothing starts)."""
+    return list(build_service(settings, SharedResources(settings)).models)  # type: ignore[arg-type]

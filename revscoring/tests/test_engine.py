@@ -16,7 +16,6 @@ from .support import DEMO_WORD2VEC_DIR, MemoryClient, MemoryWiki, free_port
 
 from inference_common.cache import MemoryCache
 from inference_common.errors import (
-    ModelNotFound,
     RevisionNotFound,
     TextDeleted,
     UnsupportedContent,
@@ -242,15 +241,6 @@ async def test_vandalism_scores_as_more_damaging_than_good_edits(
     assert damaging[corpus.vandalism] > max(damaging[r] for r in corpus.edits)
 
 
-def test_unknown_model_is_model_not_found(make_engine: Callable[..., ScoringEngine]) -> None:
-    engine = make_engine("enwiki-damaging")
-    assert engine.model("enwiki", "damaging").name == "enwiki-damaging"
-    with pytest.raises(ModelNotFound):
-        engine.model("enwiki", "goodfaith")
-    with pytest.raises(ModelNotFound):
-        engine.model("dewiki", "damaging")
-
-
 # -- batched fetching -----------------------------------------------------------------------
 
 
@@ -307,7 +297,7 @@ async def test_a_second_identical_request_is_a_cache_hit(
     assert len(memory_wiki.calls) == calls
     assert second == first
     # a request for one of the models and a subset of the revisions is a hit too
-    damaging = [engine.model("enwiki", "damaging")]
+    damaging = [engine.models["enwiki-damaging"]]
     third = await engine.score("enwiki", damaging, rev_ids[:1])
     assert len(memory_wiki.calls) == calls
     assert third == {rev_ids[0]: {"damaging": first[rev_ids[0]]["damaging"]}}

@@ -25,11 +25,12 @@ from revscoring.features.wikitext.features import chars
 
 from inference_common.errors import ModelServerError
 from inference_testing.hypothesis_profiles import CI, examples
+from inference_common.http import HttpClient
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from revscoring_server import scoring
 from revscoring_server.fast_features import TextReuse, lines, substitutions
 from revscoring_server.fetch import fetch_revision_docs, union_needs
-from revscoring_server.revision_docs import RevisionDocs
+from inference_common.documents import EditContext
 from revscoring_server.settings import RevscoringSettings
 
 from .support import DEMO_WORD2VEC_DIR, ORES_MODELS_DIR, SERVICE_DIR
@@ -278,7 +279,7 @@ def _outcome(results: dict[str, Any]) -> Any:
 
 
 def _check(
-    models: list[tuple[Any, Any]], docs_by_rev: dict[int, RevisionDocs], orders: list[list[int]]
+    models: list[tuple[Any, Any]], docs_by_rev: dict[int, EditContext], orders: list[list[int]]
 ) -> int:
     """Score every revision with the stock models, then with the fast ones without reuse
     and with reuse in each order; every outcome (features, score, error) must be equal."""
@@ -312,8 +313,8 @@ def _by_wiki(models: list[tuple[Any, Any]]) -> dict[str, list[tuple[Any, Any]]]:
     return groups
 
 
-def _usable(models: list[Any], docs: RevisionDocs) -> list[Any]:
-    content_model = scoring.content_model_of(docs.rev)
+def _usable(models: list[Any], docs: EditContext) -> list[Any]:
+    content_model = scoring.content_model_of(docs.revision)
     return [m for m in models if scoring.accepts(m.model_type, content_model)]
 
 
@@ -321,7 +322,8 @@ async def test_equal_on_every_embedded_wiki_revision(
     model_pairs: dict[str, tuple[Any, Any]], wiki_url: str, seed: dict[str, Any]
 ) -> None:
     settings = RevscoringSettings(wiki_url=wiki_url)
-    client = MediaWikiClient.from_settings(settings)
+    shared = HttpClient.from_settings(settings)
+    client = MediaWikiClient(shared)
     revisions = {
         "enwiki": seed["all_article_revisions"],
         "nlwiki": seed["nl_article_revisions"],
@@ -347,12 +349,12 @@ async def test_equal_on_every_embedded_wiki_revision(
             assert sorted(fetched) == sorted(rev_ids), wiki
             assert failed == {r: e for r, e in unscorable.items() if r in rev_ids}, wiki
             docs = {r: d for r, d in fetched.items() if r not in unscorable}
-            assert all(isinstance(d, RevisionDocs) for d in docs.values()), (wiki, docs)
+            assert all(isinstance(d, EditContext) for d in docs.values()), (wiki, docs)
             shuffled = list(docs)
             random.Random(13).shuffle(shuffled)
             checked += _check(pairs, docs, [sorted(docs), shuffled])
     finally:
-        await client.close()
+        await shared.close()
     assert checked >= 100
 
 
@@ -480,11 +482,11 @@ def test_node_class_map_is_revscorings(text: str) -> None:
     }
 
 
-def _edit(template: RevisionDocs, text: str, parent_text: str) -> RevisionDocs:
-    rev = _with_text(template.rev, text)
+def _edit(template: EditContext, text: str, parent_text: str) -> EditContext:
+    rev = _with_text(template.revision, text)
     parent = _with_text(template.parent, parent_text) if template.parent else None
-    return RevisionDocs(
-        rev=rev, parent=parent, user=template.user, page_creation=template.page_creation
+    return EditContext(
+        revision=rev, parent=parent, user=template.user, page_creation=template.page_creation
     )
 
 
@@ -494,7 +496,7 @@ def _with_text(doc: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def template_edit(model_pairs: dict[str, tuple[Any, Any]], corpus: Corpus) -> RevisionDocs:
+def template_edit(model_pairs: dict[str, tuple[Any, Any]], corpus: Corpus) -> EditContext:
     needs = union_needs(pair[0].model_type.needs for pair in model_pairs.values())
     return build_docs(corpus, corpus.scored_rev_ids()[0], needs)
 
@@ -507,7 +509,7 @@ def template_edit(model_pairs: dict[str, tuple[Any, Any]], corpus: Corpus) -> Re
 @given(parent=WIKITEXT, added=WIKITEXT, cut=st.integers(0, 400))
 def test_equal_on_generated_wikitext(
     model_pairs: dict[str, tuple[Any, Any]],
-    template_edit: RevisionDocs,
+    template_edit: EditContext,
     parent: str,
     added: str,
     cut: int,
@@ -527,8 +529,8 @@ def test_equal_on_generated_wikitext(
     assert _outcome(scoring.score_revision(fast, docs, True)) == expected
     reuse = TextReuse(64 * 1024 * 1024)
     parent_id = int(docs.parent["revid"])
-    as_revision = RevisionDocs(
-        rev={**_with_text(template_edit.parent, parent), "revid": parent_id},
+    as_revision = EditContext(
+        revision={**_with_text(template_edit.parent, parent), "revid": parent_id},
         parent=None,
         user=template_edit.user,
         page_creation=None,
@@ -538,10 +540,10 @@ def test_equal_on_generated_wikitext(
     assert reuse.hits >= 1
 
 
-def _without_parent(docs: RevisionDocs) -> RevisionDocs:
+def _without_parent(docs: EditContext) -> EditContext:
     """The parent text scored as a page creation (so it is kept as a revision)."""
-    rev = {**docs.rev, "parentid": 0}
-    return RevisionDocs(rev=rev, parent=None, user=docs.user, page_creation=None)
+    rev = {**docs.revision, "parentid": 0}
+    return EditContext(revision=rev, parent=None, user=docs.user, page_creation=None)
 
 
 # -- settings, pool workers --------------------------------------------------------------
@@ -556,7 +558,7 @@ def test_fast_features_setting_turns_it_all_off(demo_models: dict[str, Path]) ->
     name = "enwiki-damaging"
     model = scoring.load_served_model(name, demo_models[name], fast_features=off.fast_features)
     assert not model.loaded.fast_substitutions
-    client = MediaWikiClient.from_settings(off)  # never used: no request is made
+    client = MediaWikiClient(HttpClient.from_settings(off))  # never used: no request is made
     assert ScoringEngine(off, {name: model}, client=client).reuse is None
     on = RevscoringSettings(fast_features_reuse_bytes=1_000_000)
     engine = ScoringEngine(on, {name: model}, client=client)

@@ -16,13 +16,14 @@ import httpx
 import pytest
 from revscoring import Model
 
+from inference_common.documents import EditContext
+from inference_common.http import HttpClient
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 from inference_testing.harness import serving
 
 from revscoring_server import scoring
 from revscoring_server.fetch import fetch_revision_docs
 from revscoring_server.model_types import check_output, model_type_named
-from revscoring_server.revision_docs import RevisionDocs
 from revscoring_server.scoring import accepts
 from revscoring_server.settings import RevscoringSettings
 from revscoring_tools import liftwing_catalog as lw
@@ -134,14 +135,16 @@ async def score_in_process(
 ) -> dict[str, Any]:
     """``served``'s score of ``rev_id``, fetched and scored in this process."""
     settings = RevscoringSettings(wiki_url=wiki_url, http_retries=0)
-    client = MediaWikiClient.from_settings(settings)
+    http = HttpClient.from_settings(settings)
     try:
         endpoint = endpoint_for(settings, settings.host_for(served.wiki))
-        fetched = await fetch_revision_docs(client, endpoint, [rev_id], served.model_type.needs)
+        fetched = await fetch_revision_docs(
+            MediaWikiClient(http), endpoint, [rev_id], served.model_type.needs
+        )
     finally:
-        await client.close()
+        await http.close()
     docs = fetched[rev_id]
-    assert isinstance(docs, RevisionDocs), docs
+    assert isinstance(docs, EditContext), docs
     result = scoring.score_revision([served], docs, False)[served.name]
     assert isinstance(result, dict), result
     return result["score"]

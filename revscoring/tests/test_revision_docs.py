@@ -15,14 +15,15 @@ from articlequality.feature_lists import wikidatawiki
 from editquality.feature_lists import enwiki as editquality_enwiki
 
 from revscoring_server import revision_docs
+from inference_common.documents import EditContext
 from revscoring_server.revision_docs import (
     DocumentError,
     OfflineExtractionError,
-    RevisionDocs,
     build_cache,
     extract_features,
     offline_extractor,
 )
+from revscoring_tools.responses import edit_context_from_responses
 
 PARENT_TEXT = (
     "'''Lyon''' is a city in [[France]].<ref>{{cite web |url=https://example.org/a "
@@ -76,8 +77,8 @@ REGISTERED = {
 }
 
 
-def edit_docs(**kwargs: Any) -> RevisionDocs:
-    return RevisionDocs.from_responses(
+def edit_docs(**kwargs: Any) -> EditContext:
+    return edit_context_from_responses(
         101,
         revision_answer(101, 100, TEXT, **kwargs),
         revision_answer(100, 99, PARENT_TEXT, user="Old", userid=3),
@@ -85,9 +86,9 @@ def edit_docs(**kwargs: Any) -> RevisionDocs:
     )
 
 
-def root_cache(docs: RevisionDocs) -> dict[Any, Any]:
+def root_cache(docs: EditContext) -> dict[Any, Any]:
     """The root datasource values of the revision, written out by hand."""
-    rev, parent = docs.rev, docs.parent
+    rev, parent = docs.revision, docs.parent
     assert parent is not None
     return {
         ro.revision.id: rev["revid"],
@@ -161,7 +162,7 @@ def test_wikibase_item_text_gives_the_same_values() -> None:
     )
     answer = revision_answer(5, 4, item, pageid=1)
     answer["query"]["pages"][0]["revisions"][0]["slots"]["main"]["contentmodel"] = "wikibase-item"
-    docs = RevisionDocs.from_responses(5, answer)
+    docs = edit_context_from_responses(5, answer)
     features = wikidatawiki.item_quality
     through_docs = extract_features(offline_extractor(), docs, features)
     assert through_docs == list(solve(features, cache={ro.revision.text: item}))
@@ -173,7 +174,7 @@ def test_formatversion_2_flags_are_normalised() -> None:
     assert extract_features(extractor, edit_docs(minor=False), [minor]) == [False]
     assert extract_features(extractor, edit_docs(minor=True), [minor]) == [True]
     not_emailable = {key: value for key, value in REGISTERED.items() if key != "emailable"}
-    docs = RevisionDocs.from_responses(
+    docs = edit_context_from_responses(
         101,
         revision_answer(101, 100, TEXT),
         revision_answer(100, 99, PARENT_TEXT),
@@ -190,19 +191,19 @@ def test_answers_without_rvslots_are_accepted() -> None:
     revision = answer["query"]["pages"][0]["revisions"][0]
     del revision["slots"]
     revision.update({"content": "Hello [[world]]", "contentmodel": "wikitext"})
-    docs = RevisionDocs.from_responses(7, answer)
+    docs = edit_context_from_responses(7, answer)
     values = extract_features(offline_extractor(), docs, [wikitext.revision.wikilinks])
     assert values == [1]
 
 
 def test_hidden_text_raises_text_deleted() -> None:
-    docs = RevisionDocs.from_responses(9, revision_answer(9, 0, None))
+    docs = edit_context_from_responses(9, revision_answer(9, 0, None))
     with pytest.raises(TextDeleted):
         extract_features(offline_extractor(), docs, [wikitext.revision.chars])
 
 
 def test_anonymous_edits_need_no_user_document() -> None:
-    docs = RevisionDocs.from_responses(
+    docs = edit_context_from_responses(
         101,
         revision_answer(101, 100, TEXT, user="203.0.113.5", userid=0, extra={"anon": True}),
         revision_answer(100, 99, PARENT_TEXT),
@@ -216,7 +217,7 @@ def test_anonymous_edits_need_no_user_document() -> None:
 
 
 def test_missing_documents_are_an_error_not_an_http_request() -> None:
-    docs = RevisionDocs.from_responses(101, revision_answer(101, 100, TEXT))
+    docs = edit_context_from_responses(101, revision_answer(101, 100, TEXT))
     with pytest.raises(OfflineExtractionError, match="revids"):
         extract_features(offline_extractor(), docs, [wikitext.revision.parent.chars])
     # what was provided is enough for the revision's own features
@@ -224,7 +225,7 @@ def test_missing_documents_are_an_error_not_an_http_request() -> None:
 
 
 def test_page_creation_has_no_parent_and_is_its_own_creation() -> None:
-    docs = RevisionDocs.from_responses(50, revision_answer(50, 0, PARENT_TEXT))
+    docs = edit_context_from_responses(50, revision_answer(50, 0, PARENT_TEXT))
     features = [wikitext.revision.parent.chars, temporal.revision.page.creation.seconds_since]
     assert extract_features(offline_extractor(), docs, features) == [0, 0]
 
@@ -234,7 +235,7 @@ def test_a_page_creation_document_is_used() -> None:
     revision = creation["query"]["pages"][0]["revisions"][0]
     del revision["slots"]
     revision.update({"timestamp": "2021-04-03T11:00:00Z", "contentmodel": "wikitext"})
-    docs = RevisionDocs.from_responses(
+    docs = edit_context_from_responses(
         101, revision_answer(101, 100, TEXT), page_creation_response=creation
     )
     seconds = extract_features(
@@ -244,8 +245,8 @@ def test_a_page_creation_document_is_used() -> None:
 
 
 def test_wrong_parent_document_is_rejected() -> None:
-    docs = RevisionDocs(
-        rev=edit_docs().rev, parent=revision_answer(77, 0, "x")["query"]["pages"][0]
+    docs = EditContext(
+        revision=edit_docs().revision, parent=revision_answer(77, 0, "x")["query"]["pages"][0]
     )
     with pytest.raises(DocumentError, match="not the parent"):
         build_cache(docs)
@@ -256,14 +257,14 @@ def test_documents_are_picked_out_of_batched_answers() -> None:
     second = revision_answer(202, 201, "Other", pageid=99)
     batched = {"query": {"pages": second["query"]["pages"] + first["query"]["pages"]}}
     other_user = dict(REGISTERED, name="Someone", userid=8)
-    docs = RevisionDocs.from_responses(
+    docs = edit_context_from_responses(
         101, batched, revision_answer(100, 99, PARENT_TEXT), users_answer(other_user, REGISTERED)
     )
     assert docs.rev_id == 101
-    assert docs.rev["page"] == {"pageid": 1234, "ns": 0, "title": "Lyon"}
+    assert docs.revision["page"] == {"pageid": 1234, "ns": 0, "title": "Lyon"}
     assert docs.user is not None and docs.user["name"] == "Reader42"
     with pytest.raises(DocumentError):
-        RevisionDocs.from_responses(303, batched)
+        edit_context_from_responses(303, batched)
 
 
 def test_extraction_does_not_modify_the_documents() -> None:

@@ -11,8 +11,10 @@ from pydantic import ValidationError
 
 from inference_common.errors import ModelLoadError
 from inference_common.settings import describe_validation_error
-from revscoring_server.model import build_models, model_files
+from revscoring_server.model import model_files
 from revscoring_server.settings import RevscoringSettings
+
+from .support import build_models
 
 
 def test_defaults() -> None:

@@ -39,7 +39,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
-class PredictRequest:
+class OutlinksRequest:
     """What one prediction needs."""
 
     features_str: str
@@ -47,7 +47,7 @@ class PredictRequest:
     debug: bool = False
 
 
-def parse_request(body: Mapping[str, Any]) -> PredictRequest:
+def parse_request(body: Mapping[str, Any]) -> OutlinksRequest:
     """The request, checked: a 400 ``InvalidInput`` names the first bad field."""
     if "features_str" not in body:
         raise InvalidInput("missing field 'features_str'")
@@ -59,7 +59,7 @@ def parse_request(body: Mapping[str, Any]) -> PredictRequest:
     if _CONTROL.search(features):
         # fastText reads one line and splits on any whitespace; only spaces are allowed.
         raise InvalidInput("features_str must not contain control characters")
-    return PredictRequest(
+    return OutlinksRequest(
         features_str=features,
         threshold=optional_float(body, "threshold", DEFAULT_THRESHOLD, minimum=0.0, maximum=1.0),
         debug=optional_bool(body, "debug"),

@@ -34,7 +34,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 from .errors import ModelServerError, RevisionNotFound, TextDeleted, UserDeleted
 from .events import PAGE_CHANGE, RevisionEvent
-from .mediawiki import REVISION_PROPS, Endpoint, MediaWikiClient, require_text
+from .documents import EditContext, require_text
+from .mediawiki import REVISION_PROPS, Endpoint, MediaWikiClient
 
 USER_PROPS = "groups|registration|editcount|emailable|gender"
 PAGE_CREATION_PROPS = "ids|timestamp|user|userid|comment|size|flags|contentmodel"
@@ -72,16 +73,6 @@ def hint_from_event(event: RevisionEvent) -> Hint:
     user_id = editor.get("user_id") if isinstance(editor, Mapping) else None
     registered = isinstance(name, str) and isinstance(user_id, int) and user_id > 0
     return Hint(parent_id=event.parent_rev_id, user_name=name if registered else None)
-
-
-@dataclass(frozen=True)
-class EditContext:
-    """Plain API documents (so they can cross into a worker process)."""
-
-    revision: dict[str, Any]
-    parent: dict[str, Any] | None
-    user: dict[str, Any] | None
-    page_creation: dict[str, Any] | None
 
 
 Contexts = dict[int, "EditContext | ModelServerError"]

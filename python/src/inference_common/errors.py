@@ -102,6 +102,15 @@ class RequestTimeout(ModelServerError):
     status = 408
 
 
+class MethodNotAllowed(ModelServerError):
+    """The route takes other methods (``allow``: e.g. ``POST``)."""
+
+    status = 405
+
+    def __init__(self, message: str, *, allow: str) -> None:
+        super().__init__(message, headers={"Allow": allow})
+
+
 class PayloadTooLarge(ModelServerError):
     status = 413
 
@@ -201,6 +210,8 @@ def _translate(exc: Exception) -> ModelServerError:
         return ModelNotFound(str(exc))
     if isinstance(exc, kserve_errors.ModelNotReady):
         return HTTPError(str(exc), status=503)
+    if isinstance(exc, _kserve_not_ready()):  # KServe >= 0.15 raises them from /v2/health
+        return HTTPError(str(exc) or "server not ready", status=503)
     if isinstance(exc, RequestValidationError):
         return InvalidInput(str(exc.errors()))
     if isinstance(exc, StarletteHTTPException):
@@ -210,6 +221,14 @@ def _translate(exc: Exception) -> ModelServerError:
     if isinstance(exc, NotImplementedError):
         return HTTPError(str(exc) or "not implemented", status=501)
     raise TypeError(exc)
+
+
+def _kserve_not_ready() -> tuple[type[Exception], ...]:
+    """KServe's server-health errors (newer KServe only; none in 0.13)."""
+    import kserve.errors as kserve_errors
+
+    names = ("ServerNotReady", "ServerNotLive")
+    return tuple(getattr(kserve_errors, name) for name in names if hasattr(kserve_errors, name))
 
 
 async def _handle_known(request: Request, exc: Exception) -> JSONResponse:
@@ -247,6 +266,7 @@ def install_handlers(app: FastAPI) -> None:
         kserve_errors.InvalidInput,
         kserve_errors.ModelNotFound,
         kserve_errors.ModelNotReady,
+        *_kserve_not_ready(),
         RequestValidationError,
         StarletteHTTPException,
         NotImplementedError,

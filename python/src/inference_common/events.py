@@ -20,7 +20,7 @@ import aiohttp
 from prometheus_client import Counter
 
 from .errors import InvalidInput, UpstreamError, UpstreamTimeout, UpstreamUnavailable
-from .http import HttpClient, RetryPolicy, Transient, user_agent
+from .http import HttpClient, RetryPolicy, Transient
 from .inputs import MAX_REV_ID
 from .log import request_id_var
 from .settings import ServerSettings
@@ -292,7 +292,7 @@ def _as_label_list(prediction: Any) -> list[str]:
 class EventGateClient:
     """Posts events to EventGate in the background; failures never reach the caller.
 
-    Posts go over the shared :class:`~.http.HttpClient` (given, or owned when not) and
+    Posts go over the process's shared :class:`~.http.HttpClient` and
     are retried by the shared retry helper when they surely did not arrive: no
     connection, or HTTP 429/503."""
 
@@ -301,9 +301,8 @@ class EventGateClient:
         url: str,
         *,
         timeout: float = 5.0,
-        user_agent: str = "",
+        http: HttpClient,
         token: str | None = None,
-        http: HttpClient | None = None,
         retry: RetryPolicy = RetryPolicy(retries=2, backoff=0.1),
     ) -> None:
         self._url = url
@@ -311,22 +310,18 @@ class EventGateClient:
         self._headers = {"Content-Type": "application/json"}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
-        self._owns_http = http is None
-        self._http = http or HttpClient(user_agent=user_agent, timeout=timeout)
+        self._http = http  # the process's shared client (its owner closes it)
         self._retry = retry
         self._pending: set[asyncio.Task[None]] = set()
 
     @classmethod
-    def from_settings(
-        cls, settings: ServerSettings, http: HttpClient | None = None
-    ) -> "EventGateClient | None":
+    def from_settings(cls, settings: ServerSettings, http: HttpClient) -> "EventGateClient | None":
         if settings.eventgate_url is None:
             return None
         token = settings.eventgate_token.get_secret_value() if settings.eventgate_token else None
         return cls(
             str(settings.eventgate_url),
             timeout=settings.http_timeout,
-            user_agent=user_agent(settings),
             token=token,
             http=http,
             retry=RetryPolicy(
@@ -383,5 +378,3 @@ class EventGateClient:
 
     async def close(self) -> None:
         await self.drain()
-        if self._owns_http:
-            await self._http.close()

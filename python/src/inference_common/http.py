@@ -85,12 +85,10 @@ class HttpClient:
         timeout: float = 10.0,
         connect_timeout: float = 3.0,
         retry: RetryPolicy = RetryPolicy(),
-        trace_configs: list[aiohttp.TraceConfig] | None = None,
     ) -> None:
         self.user_agent = user_agent
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
         self.retry = retry
-        self._trace_configs = list(trace_configs or [])
         self._session: aiohttp.ClientSession | None = None
 
     @classmethod
@@ -104,12 +102,6 @@ class HttpClient:
             ),
         )
 
-    def add_trace_config(self, trace_config: aiohttp.TraceConfig) -> None:
-        """Observe the session's requests (before the session is first used)."""
-        if self._session is not None:
-            raise RuntimeError("trace configs must be added before the session is created")
-        self._trace_configs.append(trace_config)
-
     @property
     def session(self) -> aiohttp.ClientSession:
         """The shared session, created on first use inside the running event loop."""
@@ -119,7 +111,6 @@ class HttpClient:
                 headers={"User-Agent": self.user_agent},
                 connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
                 raise_for_status=False,
-                trace_configs=self._trace_configs or None,
             )
         return self._session
 

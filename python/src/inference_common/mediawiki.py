@@ -31,16 +31,14 @@ from .errors import (
     ModelServerError,
     PageNotFound,
     RevisionNotFound,
-    TextDeleted,
     UpstreamError,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from .http import HttpClient, RetryPolicy, Transient, user_agent
+from .http import HttpClient, Transient, user_agent
 from .settings import ServerSettings
 
-__all__ = ["Endpoint", "MediaWikiClient", "endpoint_for", "require_page", "require_text"]
-__all__ += ["main_slot", "user_agent"]
+__all__ = ["Endpoint", "MediaWikiClient", "endpoint_for", "require_page", "user_agent"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,35 +88,13 @@ class MediaWikiClient:
     helper. See python/README.md, "MediaWiki transport", for what mwapi does and does not
     carry."""
 
-    def __init__(
-        self,
-        http: HttpClient | None = None,
-        *,
-        user_agent: str = "",
-        timeout: float = 10.0,
-        connect_timeout: float = 3.0,
-        retries: int = 2,
-        max_retry_after: float = 5.0,
-        backoff: float = 0.2,
-    ) -> None:
-        # Given ``http``, the client shares it (its owner closes it); else it owns one.
-        self._owns_http = http is None
-        self.http = http or HttpClient(
-            user_agent=user_agent,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            retry=RetryPolicy(retries=retries, backoff=backoff, max_retry_after=max_retry_after),
-        )
+    def __init__(self, http: HttpClient) -> None:
+        # the process's shared client (its owner, SharedResources, closes it)
+        self.http = http
         self._sessions: dict[Endpoint, mwapi.AsyncSession] = {}
-
-    @classmethod
-    def from_settings(cls, settings: ServerSettings) -> "MediaWikiClient":
-        return cls(HttpClient.from_settings(settings))
 
     async def close(self) -> None:
         self._sessions.clear()
-        if self._owns_http:
-            await self.http.close()
 
     def _mwapi(self, endpoint: Endpoint) -> mwapi.AsyncSession:
         """The endpoint's mwapi session (its headers are the endpoint's: UA and Host)."""
@@ -292,26 +268,6 @@ class MediaWikiClient:
             for user in _as_list(query.get("users"))
             if isinstance(user, dict) and "name" in user
         }
-
-
-def require_text(revision: Mapping[str, Any]) -> str:
-    """The main-slot text of a revision fetched with content, or :class:`TextDeleted`."""
-    rev_id = revision.get("revid")
-    if revision.get("texthidden") or revision.get("suppressed"):
-        raise TextDeleted(f"the text of revision {rev_id} is deleted or suppressed")
-    main = main_slot(revision)
-    if main.get("texthidden") or main.get("textmissing"):
-        raise TextDeleted(f"the text of revision {rev_id} is deleted or suppressed")
-    content = main.get("content", revision.get("content"))
-    if not isinstance(content, str):
-        raise UpstreamError(f"MediaWiki answered revision {rev_id} without its text")
-    return content
-
-
-def main_slot(revision: Mapping[str, Any]) -> dict[str, Any]:
-    """The main slot of a revision document (``{}`` when it has none)."""
-    main = (revision.get("slots") or {}).get("main")
-    return main if isinstance(main, dict) else {}
 
 
 def require_page(query: Mapping[str, Any], what: str) -> dict[str, Any]:

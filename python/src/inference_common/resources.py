@@ -5,7 +5,7 @@ aiohttp session, one retry helper), the MediaWiki and EventGate clients on it, a
 a service adds with :meth:`SharedResources.own`: a process pool, a score cache, a scoring
 engine. ``serve`` creates it, hands it to the service's builder (which hands the same
 clients and engine to every model and router), starts it once before the first request
-and shuts it down once at exit (:func:`inference_common.server.lifespan`), parts in the
+and shuts it down once at exit (:func:`inference_common.lifespan.lifespan`), parts in the
 reverse order they were added, the clients last.
 """
 

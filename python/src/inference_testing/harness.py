@@ -17,6 +17,7 @@ structured CloudEvents), since clients (curl's ``-d``, Knative eventing) do all 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -174,6 +175,23 @@ async def docs_schema(client: Any) -> dict[str, Any]:
     schema = await client.get("/openapi.json")
     assert schema.status_code == 200, schema.text[:300]
     return schema.json()
+
+
+async def assert_post_only(client: Any, path: str, example: Any = None) -> None:
+    """Assert every method but POST on ``path`` (a POST-only route) gets 405
+    ``MethodNotAllowed`` with ``Allow: POST`` and a message saying to POST the JSON body,
+    quoting ``example`` as the body to send when given. ``client``: an
+    ``httpx.AsyncClient``."""
+    for method in ("GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        response = await client.request(method, path)
+        assert response.status_code == 405, (method, response.status_code, response.text[:300])
+        assert response.headers["allow"] == "POST", method
+        if method == "HEAD":
+            continue
+        message = assert_error(response, 405, "MethodNotAllowed")["message"]
+        assert message.startswith(f"{method} is not allowed here: POST the request"), message
+        if example is not None:
+            assert f"-d '{json.dumps(example, ensure_ascii=False)}'" in message, message
 
 
 def assert_no_server_error(response: Any) -> None:

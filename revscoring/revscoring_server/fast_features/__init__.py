@@ -16,7 +16,7 @@ demo model and ORES binary, every revision of the embedded wiki and the benchmar
 and generated wikitext).
 """
 
-from .memo import WORD_MEMO_SIZE, memo_info, memoised
+from .memo import WORD_MEMO_SIZE, memoised
 from .reuse import TextReuse, text_digest, text_pairs
 from .substitutions import SUBSTITUTIONS, fast_context
 
@@ -25,7 +25,6 @@ __all__ = [
     "TextReuse",
     "WORD_MEMO_SIZE",
     "fast_context",
-    "memo_info",
     "memoised",
     "text_digest",
     "text_pairs",

@@ -35,9 +35,3 @@ def memoised(function: Callable[[Any], Any], maxsize: int = WORD_MEMO_SIZE) -> C
             memo = functools.lru_cache(maxsize=maxsize)(function)
             _MEMOS[function] = memo
         return memo
-
-
-def memo_info() -> dict[str, Any]:
-    """Hits, misses and sizes of every memo (diagnostics and tests)."""
-    with _MEMOS_LOCK:
-        return {repr(function): memo.cache_info() for function, memo in _MEMOS.items()}

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from inference_common.documents import EditContext
 from revscoring_server.model_types import ContentModel, RevisionNeeds
-from revscoring_server.revision_docs import RevisionDocs
+
+from ..responses import edit_context_from_responses
 
 Doc = dict[str, Any]
 
@@ -77,9 +79,9 @@ class ApiResponses:
     users: Doc | None = None
     page_creation: Doc | None = None
 
-    def docs(self) -> RevisionDocs:
+    def docs(self) -> EditContext:
         """The documents about the revision, picked out of the answers."""
-        return RevisionDocs.from_responses(
+        return edit_context_from_responses(
             self.rev_id, self.revision, self.parent, self.users, self.page_creation
         )
 

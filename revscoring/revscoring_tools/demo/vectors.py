@@ -73,7 +73,7 @@ def _claim_words(text: str) -> list[str]:
 def _revision_texts(dataset: str, seed: int, count: int) -> list[str]:
     texts = []
     for observation in datasets.DATASETS[dataset](seed, count):
-        texts.append(observation.responses.docs().rev["slots"]["main"]["content"])
+        texts.append(observation.responses.docs().revision["slots"]["main"]["content"])
     return texts
 
 
