@@ -12,6 +12,7 @@ from outlink_transformer.model import OutlinkTransformer
 from outlink_transformer.outlinks import OutlinkCache, outlink_qids, page_outlink_qids, resolve_page
 from outlink_transformer.settings import TransformerSettings
 
+from inference_common.http import HttpClient
 from inference_common.mediawiki import MediaWikiClient, endpoint_for
 
 from .support import PREDICT, asgi_client
@@ -29,10 +30,11 @@ class CountingClient(MediaWikiClient):
 
 @pytest.fixture
 async def counting(transformer_settings: TransformerSettings):
-    client = CountingClient.from_settings(transformer_settings)
+    http = HttpClient.from_settings(transformer_settings)
+    client = CountingClient(http)
     client.calls = []
     yield client, endpoint_for(transformer_settings, "en.wikipedia.org")
-    await client.close()
+    await http.close()
 
 
 def links_calls(client: CountingClient) -> int:
