@@ -6,9 +6,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,7 +21,9 @@ sys.path.insert(0, str(GATEWAY))
 import render  # noqa: E402
 import tokens  # noqa: E402,F401
 
-HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+from inference_testing.embedded_wiki import free_port  # noqa: E402,F401
+from inference_testing.gateway import Response, haproxy_or_skip  # noqa: E402
+
 # Small limits, so that tests reach them: requests per second / per hour.
 TEST_LIMITS = {
     "anon": render.RateLimit(4, 1000),
@@ -31,12 +31,6 @@ TEST_LIMITS = {
     "established-user": render.RateLimit(9, 1000),
 }
 TRUSTED_PROXY = "127.0.0.2"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Backend:
@@ -100,16 +94,6 @@ class Keys:
     public: bytes
 
 
-@dataclasses.dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
 class Gateway:
     """A running haproxy process and a client for it."""
 
@@ -118,12 +102,13 @@ class Gateway:
         self.port = int(config.bind.rpartition(":")[2])
         self.admin_port = int(config.admin_bind.rpartition(":")[2])
         cfg = render.render(config, directory)
-        check = subprocess.run([HAPROXY, "-c", "-f", str(cfg)], capture_output=True, text=True)
+        haproxy = haproxy_or_skip()
+        check = subprocess.run([haproxy, "-c", "-f", str(cfg)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
         self.log_path = directory / "haproxy.log"
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [HAPROXY, "-db", "-f", str(cfg)], stdout=self._log, stderr=subprocess.STDOUT
+            [haproxy, "-db", "-f", str(cfg)], stdout=self._log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 10
         while True:

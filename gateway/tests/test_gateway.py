@@ -15,7 +15,16 @@ from typing import Any
 
 import jwt
 import pytest
-from support import HAPROXY, TEST_LIMITS, TRUSTED_PROXY, Backend, Gateway, Keys, free_port, render
+from support import (
+    TEST_LIMITS,
+    TRUSTED_PROXY,
+    Backend,
+    Gateway,
+    Keys,
+    free_port,
+    haproxy_or_skip,
+    render,
+)
 
 CONFIG = render.load()
 PREFIX = CONFIG.api_prefix
@@ -703,7 +712,9 @@ def test_the_demo_command_line_renders_a_valid_configuration(
         argv.append(f"--backend={image}=127.0.0.1:{port}")
     assert render.main(argv) == 0
     assert capsys.readouterr().out.strip() == str(out / "haproxy.cfg")
-    check = subprocess.run([HAPROXY, "-c", "-f", str(out / "haproxy.cfg")], capture_output=True)
+    check = subprocess.run(
+        [haproxy_or_skip(), "-c", "-f", str(out / "haproxy.cfg")], capture_output=True
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     hosts = dict(line.split() for line in (out / "hosts.map").read_text().splitlines())
     assert hosts == {CONFIG.discovery_host(model): model.name for model in CONFIG.models}

@@ -477,15 +477,23 @@ def regex_matches(
     ]
 
 
-def _regex_extractor(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+def _stock_regex(dependent: Any) -> Any:
+    """The ``extractors.regex`` behind ``dependent`` when it is revscoring's own (not a
+    subclass with another ``process``), else None."""
     process = getattr(dependent, "process", None)
-    if not (
+    if (
         isinstance(process, MethodType)
         and process.__func__ is extractors.regex.process
         and type(process.__self__) is extractors.regex
     ):
+        return process.__self__
+    return None
+
+
+def _regex_extractor(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
+    extractor = _stock_regex(dependent)
+    if extractor is None:
         return None
-    extractor = process.__self__
     faster = first_char_lookahead(extractor.group_re)
     if faster is None:
         return None
@@ -493,14 +501,9 @@ def _regex_extractor(dependent: Any, checks: frozenset) -> Callable[..., Any] | 
 
 
 def _regex_lines(dependent: Any, checks: frozenset) -> Callable[..., Any] | None:
-    process = getattr(dependent, "process", None)
-    if not (
-        isinstance(process, MethodType)
-        and process.__func__ is extractors.regex.process
-        and type(process.__self__) is extractors.regex
-    ):
+    extractor = _stock_regex(dependent)
+    if extractor is None:
         return None
-    extractor = process.__self__
     faster = first_char_lookahead(extractor.group_re)
     if faster is None or not line_local(extractor.group_re):
         return None
