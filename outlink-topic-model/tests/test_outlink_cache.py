@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 from outlink_transformer.model import OutlinkTransformer
-from outlink_transformer.outlinks import OutlinkCache, outlink_qids, page_outlink_qids, resolve_page
+from outlink_transformer.outlinks import (
+    outlink_cache,
+    outlink_key,
+    outlink_qids,
+    page_outlink_qids,
+    resolve_page,
+)
 from outlink_transformer.settings import TransformerSettings
 
 from inference_common.http import HttpClient
@@ -46,7 +52,7 @@ ROLES = ("outlinks", "many_outlinks", "no_outlinks", "redirect")
 
 async def test_kept_answers_are_the_wikis(counting, embedded_wiki) -> None:
     client, endpoint = counting
-    cache = OutlinkCache(100, ttl=600)
+    cache = outlink_cache(100, 600)
     for role in ROLES:
         page = await resolve_page(
             client, endpoint, title=embedded_wiki.seed["pages"][role]["title"]
@@ -72,7 +78,7 @@ async def test_a_new_revision_or_an_old_entry_is_read_again(counting, embedded_w
     page = await resolve_page(
         client, endpoint, title=embedded_wiki.seed["pages"]["outlinks"]["title"]
     )
-    cache = OutlinkCache(100, ttl=600)
+    cache = outlink_cache(100, 600)
     await page_outlink_qids(client, endpoint, page, limit=1000, cache=cache)
     before = links_calls(client)
     edited = dataclasses.replace(page, latest_revision=page.latest_revision + 1)
@@ -80,20 +86,25 @@ async def test_a_new_revision_or_an_old_entry_is_read_again(counting, embedded_w
     assert links_calls(client) == before + 1
     # a different limit is a different answer
     assert len(await page_outlink_qids(client, endpoint, page, limit=3, cache=cache)) == 3
-    expiring = OutlinkCache(100, ttl=1e-9)
+    expiring = outlink_cache(100, 1e-9)
     await page_outlink_qids(client, endpoint, page, limit=1000, cache=expiring)
     before = links_calls(client)
     await page_outlink_qids(client, endpoint, page, limit=1000, cache=expiring)
     assert links_calls(client) == before + 1
 
 
-def test_the_cache_is_bounded() -> None:
-    cache = OutlinkCache(2, ttl=600)
+async def test_the_cache_is_bounded() -> None:
+    cache = outlink_cache(2, 600)
     for page_id in range(5):
-        cache.put(("en.wikipedia.org", page_id, 1, 1000), [f"Q{page_id}"])
+        await cache.set_many({outlink_key("en.wikipedia.org", page_id, 1, 1000): [f"Q{page_id}"]})
     assert len(cache) == 2
-    assert cache.get(("en.wikipedia.org", 4, 1, 1000)) == ["Q4"]
-    assert cache.get(("en.wikipedia.org", 0, 1, 1000)) is None
+
+    async def get(page_id: int) -> Any:
+        key = outlink_key("en.wikipedia.org", page_id, 1, 1000)
+        return (await cache.get_many([key])).get(key)
+
+    assert await get(4) == ["Q4"]
+    assert await get(0) is None
 
 
 async def test_responses_are_the_same_bytes_with_and_without_the_cache(

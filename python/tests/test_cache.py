@@ -19,6 +19,19 @@ async def test_memory_cache_is_bounded_lru() -> None:
     assert len(cache) == 2
 
 
+async def test_memory_cache_entries_expire_after_their_ttl() -> None:
+    cache = MemoryCache(max_entries=10, ttl_seconds=0.05)
+    await cache.set_many({"a": 1})
+    assert await cache.get_many(["a"]) == {"a": 1}
+    await asyncio.sleep(0.1)
+    assert await cache.get_many(["a"]) == {}
+    assert len(cache) == 0  # an expired entry is dropped, not kept until evicted
+    forever = MemoryCache(max_entries=10)
+    await forever.set_many({"a": 1})
+    await asyncio.sleep(0.1)
+    assert await forever.get_many(["a"]) == {"a": 1}
+
+
 @pytest.fixture
 def redis_url(unused_tcp_port_factory):
     if shutil.which("redis-server") is None:

@@ -15,7 +15,7 @@ from inference_common.resources import SharedResources
 from inference_common.wikis import wikipedia_host
 
 from . import output
-from .outlinks import OutlinkCache, features_string, page_outlink_qids, resolve_page
+from .outlinks import features_string, outlink_cache, page_outlink_qids, resolve_page
 from .predictor_client import Predictor, PredictorClient
 from .request import DEFAULT_THRESHOLD, TopicRequest, parse_request
 from .settings import TransformerSettings
@@ -87,7 +87,7 @@ class OutlinkTransformer(JsonModel):
         # pages' outlinks by latest revision, shared by all requests (a cache, like a score
         # cache: it holds the wiki's answers, nothing of a request)
         self.outlink_cache = (
-            OutlinkCache(settings.outlink_cache_size, settings.outlink_cache_ttl)
+            outlink_cache(settings.outlink_cache_size, settings.outlink_cache_ttl)
             if settings.outlink_cache_size > 0
             else None
         )

@@ -12,7 +12,7 @@ kept already:
    the main namespace, links to redirects resolved to their targets, each with its
    Wikidata id. Red links and pages without a Wikidata item add nothing.
 
-:class:`OutlinkCache` keeps the answer of 2 per wiki, page and latest revision (an edit of
+:func:`outlink_cache` keeps the answer of 2 per wiki, page and latest revision (an edit of
 the page is a new key), for at most ``OUTLINK_CACHE_TTL`` seconds (a linked page's new
 Wikidata id is seen after that at the latest).
 
@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from inference_common.cache import MemoryCache
 from inference_common.errors import UpstreamError
 from inference_common.mediawiki import Endpoint, MediaWikiClient, require_page
 
@@ -123,35 +122,15 @@ async def outlink_qids(
     return list(seen)
 
 
-class OutlinkCache:
-    """Outlink ids by (wiki, page, latest revision, limit): a bounded LRU whose entries
-    expire after ``ttl`` seconds. Shared by every request of a server; holds only what the
-    wiki answered, never request state."""
+def outlink_cache(max_entries: int, ttl_seconds: float) -> MemoryCache:
+    """The page -> outlinks cache: the shared in-process cache, entries expiring after
+    ``ttl_seconds`` (a linked page's new Wikidata id shows by then at the latest). Shared by
+    every request of a server; holds only what the wiki answered, never request state."""
+    return MemoryCache(max_entries, ttl_seconds=ttl_seconds)
 
-    def __init__(self, max_entries: int, ttl: float) -> None:
-        self.max_entries = max_entries
-        self.ttl = ttl
-        self._entries: OrderedDict[tuple, tuple[float, tuple[str, ...]]] = OrderedDict()
 
-    def get(self, key: tuple) -> list[str] | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        stored, qids = entry
-        if time.monotonic() - stored > self.ttl:
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return list(qids)
-
-    def put(self, key: tuple, qids: list[str]) -> None:
-        self._entries[key] = (time.monotonic(), tuple(qids))
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
+def outlink_key(wiki: str, page_id: int, latest_revision: int, limit: int) -> str:
+    return f"{wiki}|{page_id}|{latest_revision}|{limit}"
 
 
 async def page_outlink_qids(
@@ -160,15 +139,17 @@ async def page_outlink_qids(
     page: Page,
     *,
     limit: int,
-    cache: OutlinkCache | None,
+    cache: MemoryCache | None,
 ) -> list[str]:
     """:func:`outlink_qids` of a resolved page, from ``cache`` when the page's latest
     revision was read there recently."""
     if cache is None or page.latest_revision is None:
         return await outlink_qids(client, endpoint, page.page_id, limit=limit)
-    key = (endpoint.wiki_host or endpoint.api_url, page.page_id, page.latest_revision, limit)
-    qids = cache.get(key)
-    if qids is None:
-        qids = await outlink_qids(client, endpoint, page.page_id, limit=limit)
-        cache.put(key, qids)
+    wiki = endpoint.wiki_host or endpoint.api_url
+    key = outlink_key(wiki, page.page_id, page.latest_revision, limit)
+    kept = (await cache.get_many([key])).get(key)
+    if kept is not None:
+        return list(kept)
+    qids = await outlink_qids(client, endpoint, page.page_id, limit=limit)
+    await cache.set_many({key: tuple(qids)})
     return qids

@@ -1,5 +1,6 @@
-"""Score caches: in-process (bounded LRU) by default, Redis when configured, and in-flight
-deduplication so that concurrent identical requests compute once.
+"""Caches: in-process (bounded LRU, entries optionally expiring) by default, Redis when
+configured, and in-flight deduplication so that concurrent identical requests compute once.
+Revscoring keeps scores in them; the outlink transformer keeps a page's outlinks.
 
 A cache failure (Redis down, slow, garbage) is logged, counted and treated as a miss: the
 cache can make scoring faster, never make it fail.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Iterable, Protocol
 
@@ -31,23 +33,33 @@ class ScoreCache(Protocol):
 
 
 class MemoryCache:
-    """A bounded least-recently-used cache in this process."""
+    """A bounded least-recently-used cache in this process; with ``ttl_seconds``, an entry
+    older than that is a miss (and is dropped)."""
 
-    def __init__(self, max_entries: int = 10_000) -> None:
+    def __init__(self, max_entries: int = 10_000, *, ttl_seconds: float | None = None) -> None:
         self.max_entries = max_entries
-        self._items: OrderedDict[str, Any] = OrderedDict()
+        self.ttl_seconds = ttl_seconds
+        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
 
     async def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         found = {}
+        now = time.monotonic()
         for key in keys:
-            if key in self._items:
-                self._items.move_to_end(key)
-                found[key] = self._items[key]
+            entry = self._items.get(key)
+            if entry is None:
+                continue
+            stored, value = entry
+            if self.ttl_seconds is not None and now - stored > self.ttl_seconds:
+                del self._items[key]
+                continue
+            self._items.move_to_end(key)
+            found[key] = value
         return found
 
     async def set_many(self, items: dict[str, Any]) -> None:
+        now = time.monotonic()
         for key, value in items.items():
-            self._items[key] = value
+            self._items[key] = (now, value)
             self._items.move_to_end(key)
         while len(self._items) > self.max_entries:
             self._items.popitem(last=False)
